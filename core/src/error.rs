@@ -1,0 +1,70 @@
+//! The client's error type: every failure of a [`crate::Client`] operation.
+
+use thiserror::Error;
+
+use crate::codec::DecodeError;
+use crate::identity::{DeviceAddress, IdentityError};
+use crate::session::SessionError;
+use crate::store::StoreError;
+
+/// Why a client operation failed. After any error the client's stored
+/// state is as it was before the call.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument from the app is invalid (empty id, oversized input, ...).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// Received bytes are malformed.
+    #[error("malformed input: {0}")]
+    Decode(#[from] DecodeError),
+    /// A key, signature or bundle is invalid.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// The session layer rejected the message.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The store failed; nothing was changed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The remote device's identity differs from the one trusted for it.
+    /// Nothing was encrypted or decrypted; see `Client::trust_identity`.
+    #[error("identity of {address} changed; verify it before trusting the new one")]
+    UntrustedIdentity {
+        /// The device whose identity changed.
+        address: DeviceAddress,
+    },
+    /// The envelope is addressed to another device.
+    #[error("envelope is for {recipient}, not this device")]
+    WrongRecipient {
+        /// The device the envelope names.
+        recipient: DeviceAddress,
+    },
+    /// No session with that device, and no prekey bundle to start one.
+    #[error("no session with {address}")]
+    NoSession {
+        /// The remote device.
+        address: DeviceAddress,
+    },
+    /// An initial message names a one-time prekey that was already used.
+    /// Nothing was decrypted.
+    #[error("one-time prekey {id} was already used")]
+    PrekeyAlreadyUsed {
+        /// The prekey id.
+        id: u32,
+    },
+    /// An initial message names a prekey this device does not have.
+    #[error("unknown prekey {id}")]
+    UnknownPrekey {
+        /// The prekey id.
+        id: u32,
+    },
+    /// The bundle given for a device belongs to another device.
+    #[error("bundle belongs to {bundle}, not {requested}")]
+    BundleAddressMismatch {
+        /// The device asked for.
+        requested: DeviceAddress,
+        /// The device the bundle names.
+        bundle: DeviceAddress,
+    },
+}

@@ -1,0 +1,118 @@
+//! The KDF chains of the Double Ratchet (Signal's Double Ratchet
+//! specification, sections 2 and 5.2): the root chain `KDF_RK`, the sending
+//! and receiving chains `KDF_CK`, and the expansion of a message key into an
+//! AES-256-GCM key and nonce.
+
+use zeroize::Zeroizing;
+
+use crate::crypto::aead::NONCE_LEN;
+use crate::crypto::kdf::{hkdf_sha256, hmac_sha256};
+use crate::crypto::secret::Secret32;
+
+/// `KDF_RK` info string (section 5.2: "an application-specific byte sequence").
+pub(crate) const ROOT_INFO: &[u8] = b"Sealkit_DR_Root_v1";
+/// Info string for expanding a message key into AEAD key and nonce.
+pub(crate) const MESSAGE_KEY_INFO: &[u8] = b"Sealkit_DR_MessageKeys_v1";
+/// `KDF_CK` input constants (section 5.2: HMAC with 0x01 for the message key,
+/// 0x02 for the next chain key).
+const MESSAGE_KEY_SEED: &[u8] = &[0x01];
+const CHAIN_KEY_SEED: &[u8] = &[0x02];
+
+/// The root key `RK`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RootKey(pub(crate) Secret32);
+
+impl RootKey {
+    /// `KDF_RK(rk, dh_out)`: HKDF-SHA256 with `rk` as salt, `dh_out` as input
+    /// key material and [`ROOT_INFO`], 64 bytes split into a new root key and
+    /// a chain key (section 5.2).
+    pub(crate) fn step(&self, dh_out: &[u8; 32]) -> (RootKey, ChainKey) {
+        let okm = hkdf_sha256::<64>(self.0.as_bytes(), dh_out, ROOT_INFO);
+        let (root, chain) = okm.split_at(32);
+        let root = Secret32::from_slice(root).unwrap_or_else(|| Secret32::new([0; 32]));
+        let chain = Secret32::from_slice(chain).unwrap_or_else(|| Secret32::new([0; 32]));
+        (
+            RootKey(root),
+            ChainKey {
+                key: chain,
+                index: 0,
+            },
+        )
+    }
+}
+
+/// A sending or receiving chain key `CK` and the index `N` of the next
+/// message key it yields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChainKey {
+    pub(crate) key: Secret32,
+    pub(crate) index: u32,
+}
+
+impl ChainKey {
+    /// The message key at `self.index`: `HMAC-SHA256(CK, 0x01)`.
+    pub(crate) fn message_key(&self) -> MessageKey {
+        MessageKey {
+            key: Secret32::new(*hmac_sha256(self.key.as_bytes(), MESSAGE_KEY_SEED)),
+            index: self.index,
+        }
+    }
+
+    /// The next chain key: `HMAC-SHA256(CK, 0x02)`. `None` once the index
+    /// would overflow (after 2^32 - 1 messages in one chain).
+    pub(crate) fn next(&self) -> Option<ChainKey> {
+        Some(ChainKey {
+            key: Secret32::new(*hmac_sha256(self.key.as_bytes(), CHAIN_KEY_SEED)),
+            index: self.index.checked_add(1)?,
+        })
+    }
+}
+
+/// A message key `MK` and its index in its chain. Used exactly once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MessageKey {
+    pub(crate) key: Secret32,
+    pub(crate) index: u32,
+}
+
+impl MessageKey {
+    /// HKDF-SHA256(salt = 32 zero bytes, ikm = MK, info) into a 32-byte
+    /// AES-256-GCM key and a 12-byte nonce (section 5.2 recommends this
+    /// expansion; we take a GCM key and nonce instead of CBC and HMAC keys).
+    /// Each message key is used once, so a derived fixed nonce is safe.
+    pub(crate) fn aead_key_and_nonce(&self) -> (Zeroizing<[u8; 32]>, [u8; NONCE_LEN]) {
+        let okm = hkdf_sha256::<44>(&[0u8; 32], self.key.as_bytes(), MESSAGE_KEY_INFO);
+        let mut key = Zeroizing::new([0u8; 32]);
+        let mut nonce = [0u8; NONCE_LEN];
+        let (k, n) = okm.split_at(32);
+        key.copy_from_slice(k);
+        nonce.copy_from_slice(n);
+        (key, nonce)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_steps_are_deterministic_and_distinct() {
+        let chain = ChainKey {
+            key: Secret32::new([7; 32]),
+            index: 0,
+        };
+        let next = chain.next().unwrap();
+        assert_eq!(next.index, 1);
+        assert_ne!(chain.message_key().key, next.message_key().key);
+        assert_eq!(chain.next(), Some(next));
+    }
+
+    #[test]
+    fn chain_index_overflow_is_reported() {
+        let chain = ChainKey {
+            key: Secret32::new([7; 32]),
+            index: u32::MAX,
+        };
+        assert!(chain.next().is_none());
+    }
+}

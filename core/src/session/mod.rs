@@ -1,0 +1,64 @@
+//! 1:1 sessions: the PQXDH handshake (Signal's PQXDH specification, revision
+//! 3) followed by the Double Ratchet (Signal's Double Ratchet specification,
+//! revision 4), with AES-256-GCM message encryption.
+//!
+//! [`Session`] is one conversation with one remote device; the client keeps a
+//! [`SessionRecord`] per remote device holding the current session and a few
+//! previous ones (for messages in flight when a new session replaced them).
+
+mod chain;
+mod message;
+mod pqxdh;
+mod ratchet;
+mod record;
+mod skipped;
+
+pub use message::{
+    ENVELOPE_VERSION, Envelope, EnvelopeKind, MAX_PLAINTEXT_LEN, PrekeyHeader, RatchetHeader,
+};
+pub use ratchet::{MAX_FORWARD_JUMP, MAX_RECEIVER_CHAINS, MAX_SKIPPED_KEYS};
+pub use record::{MAX_PREVIOUS_SESSIONS, ResponderKeys, Session, SessionRecord};
+
+use thiserror::Error;
+
+use crate::codec::DecodeError;
+use crate::identity::IdentityError;
+
+/// Errors of session set-up, encryption and decryption. None of them leaves
+/// the session changed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The message bytes are malformed.
+    #[error("malformed message: {0}")]
+    Decode(#[from] DecodeError),
+    /// A key or bundle failed validation.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// Authentication failed: tampered, truncated, or not for this session.
+    #[error("message failed to authenticate")]
+    Decrypt,
+    /// This message was already decrypted (or its skipped key was evicted).
+    #[error("duplicate message (already decrypted or key evicted)")]
+    Duplicate,
+    /// The message is further ahead in its chain than [`MAX_FORWARD_JUMP`].
+    #[error("message is {jump} messages ahead, above the bound of {max}")]
+    TooFarAhead {
+        /// How many keys would have to be skipped.
+        jump: u64,
+        /// The bound.
+        max: u32,
+    },
+    /// A Diffie-Hellman output was all zeros (a low-order public key).
+    #[error("non-contributory Diffie-Hellman key")]
+    WeakKey,
+    /// The plaintext is larger than [`MAX_PLAINTEXT_LEN`].
+    #[error("plaintext of {0} bytes is above the bound")]
+    PlaintextTooLarge(usize),
+    /// A chain counter would overflow.
+    #[error("message counter exhausted")]
+    CounterExhausted,
+    /// The session cannot receive yet (no receiving chain) for this message.
+    #[error("no receiving chain for this message")]
+    NoReceivingChain,
+}

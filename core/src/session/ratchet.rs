@@ -1,0 +1,250 @@
+//! The Double Ratchet state machine (Signal's Double Ratchet specification,
+//! revision 4): initialisation (section 3.3), `RatchetEncrypt` (3.4),
+//! `RatchetDecrypt` with skipped keys (3.5) and the DH ratchet step.
+//!
+//! Decryption is transactional: every new value (chains, root key, ratchet
+//! key pair, skipped keys) is computed into locals, the message is
+//! authenticated, and only then is the state changed. A message that fails
+//! leaves the state exactly as it was (section 3.5: "discard any changes").
+
+use std::collections::VecDeque;
+
+use rand_core::CryptoRng;
+use x25519_dalek::{PublicKey, StaticSecret};
+
+use super::SessionError;
+use super::chain::{ChainKey, MessageKey, RootKey};
+use super::message::RatchetHeader;
+use super::skipped::{SkippedKey, SkippedKeys};
+use crate::crypto::secret::Secret32;
+
+/// Most message keys skipped in one chain by one message (libsignal's
+/// `MAX_FORWARD_JUMPS`): bounds the work an attacker can force per message.
+pub const MAX_FORWARD_JUMP: u32 = 25_000;
+/// Most skipped message keys stored per session, over all chains (libsignal's
+/// `MAX_MESSAGE_KEYS`); beyond it the oldest are evicted.
+pub const MAX_SKIPPED_KEYS: usize = 2_000;
+/// Previous remote ratchet keys remembered to recognise replays of old
+/// chains without a DH step (libsignal keeps 5 receiver chains).
+pub const MAX_RECEIVER_CHAINS: usize = 5;
+
+/// The state of one Double Ratchet (section 3.2).
+#[derive(Clone)]
+pub(crate) struct RatchetState {
+    pub(crate) root: RootKey,
+    /// `DHs`: our current ratchet key pair.
+    pub(crate) our_ratchet: StaticSecret,
+    /// `CKs` and `Ns`.
+    pub(crate) sending: Option<ChainKey>,
+    /// `DHr`.
+    pub(crate) their_ratchet: Option<[u8; 32]>,
+    /// `CKr` and `Nr`.
+    pub(crate) receiving: Option<ChainKey>,
+    /// `PN`.
+    pub(crate) previous_sending_length: u32,
+    /// `MKSKIPPED`.
+    pub(crate) skipped: SkippedKeys,
+    /// Remote ratchet keys of finished receiving chains, newest last.
+    pub(crate) old_ratchets: VecDeque<[u8; 32]>,
+}
+
+fn dh(ours: &StaticSecret, theirs: &[u8; 32]) -> Result<[u8; 32], SessionError> {
+    let shared = ours.diffie_hellman(&PublicKey::from(*theirs));
+    if shared.was_contributory() {
+        Ok(shared.to_bytes())
+    } else {
+        Err(SessionError::WeakKey)
+    }
+}
+
+/// Keys from `chain` up to (not including) `until`, and the chain after them.
+fn skip_keys(
+    chain: &ChainKey,
+    until: u32,
+    ratchet_key: &[u8; 32],
+    out: &mut Vec<SkippedKey>,
+) -> Result<ChainKey, SessionError> {
+    let jump = u64::from(until).saturating_sub(u64::from(chain.index));
+    if jump > u64::from(MAX_FORWARD_JUMP) {
+        return Err(SessionError::TooFarAhead {
+            jump,
+            max: MAX_FORWARD_JUMP,
+        });
+    }
+    let mut chain = chain.clone();
+    while chain.index < until {
+        let key = chain.message_key();
+        out.push(SkippedKey {
+            ratchet_key: *ratchet_key,
+            index: key.index,
+            key: key.key,
+        });
+        chain = chain.next().ok_or(SessionError::CounterExhausted)?;
+    }
+    Ok(chain)
+}
+
+impl RatchetState {
+    /// `RatchetInitAlice` (section 3.3): the initiator, from `SK` and the
+    /// responder's signed prekey as its first ratchet key.
+    pub(crate) fn initiator<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        shared_secret: &Secret32,
+        their_ratchet: [u8; 32],
+    ) -> Result<Self, SessionError> {
+        let our_ratchet = StaticSecret::random_from_rng(rng);
+        let (root, sending) =
+            RootKey(shared_secret.clone()).step(&dh(&our_ratchet, &their_ratchet)?);
+        Ok(Self {
+            root,
+            our_ratchet,
+            sending: Some(sending),
+            their_ratchet: Some(their_ratchet),
+            receiving: None,
+            previous_sending_length: 0,
+            skipped: SkippedKeys::default(),
+            old_ratchets: VecDeque::new(),
+        })
+    }
+
+    /// `RatchetInitBob` (section 3.3): the responder, from `SK` and its signed
+    /// prekey pair as its first ratchet key pair.
+    pub(crate) fn responder(shared_secret: &Secret32, signed_prekey: StaticSecret) -> Self {
+        Self {
+            root: RootKey(shared_secret.clone()),
+            our_ratchet: signed_prekey,
+            sending: None,
+            their_ratchet: None,
+            receiving: None,
+            previous_sending_length: 0,
+            skipped: SkippedKeys::default(),
+            old_ratchets: VecDeque::new(),
+        }
+    }
+
+    /// Our current ratchet public key.
+    pub(crate) fn our_ratchet_public(&self) -> [u8; 32] {
+        PublicKey::from(&self.our_ratchet).to_bytes()
+    }
+
+    /// `RatchetEncrypt` (section 3.4) up to the AEAD: the header and message
+    /// key of the next message, advancing the sending chain.
+    ///
+    /// # Errors
+    /// [`SessionError::NoReceivingChain`] when we are the responder and have
+    /// not yet received (we have no sending chain),
+    /// [`SessionError::CounterExhausted`] after 2^32 - 1 messages in a chain.
+    pub(crate) fn next_sending(&mut self) -> Result<(RatchetHeader, MessageKey), SessionError> {
+        let chain = self
+            .sending
+            .as_ref()
+            .ok_or(SessionError::NoReceivingChain)?;
+        let next = chain.next().ok_or(SessionError::CounterExhausted)?;
+        let key = chain.message_key();
+        let header = RatchetHeader {
+            ratchet_key: self.our_ratchet_public(),
+            previous_chain_length: self.previous_sending_length,
+            index: key.index,
+        };
+        self.sending = Some(next);
+        Ok((header, key))
+    }
+
+    /// `RatchetDecrypt` (section 3.5). `open` authenticates and decrypts
+    /// with a candidate message key; the state changes only if it succeeds.
+    ///
+    /// # Errors
+    /// [`SessionError::Duplicate`] for a message already decrypted,
+    /// [`SessionError::TooFarAhead`] beyond [`MAX_FORWARD_JUMP`], and
+    /// whatever `open` returns.
+    pub(crate) fn decrypt<R, F>(
+        &mut self,
+        rng: &mut R,
+        header: &RatchetHeader,
+        open: F,
+    ) -> Result<Vec<u8>, SessionError>
+    where
+        R: CryptoRng + ?Sized,
+        F: FnOnce(&MessageKey) -> Result<Vec<u8>, SessionError>,
+    {
+        // TrySkippedMessageKeys.
+        if let Some(position) = self.skipped.position(&header.ratchet_key, header.index) {
+            let stored = self.skipped.get(position).ok_or(SessionError::Duplicate)?;
+            let key = MessageKey {
+                key: stored.key.clone(),
+                index: stored.index,
+            };
+            let plaintext = open(&key)?;
+            self.skipped.remove(position);
+            return Ok(plaintext);
+        }
+
+        let mut new_skipped = Vec::new();
+        let same_chain = self.their_ratchet == Some(header.ratchet_key);
+        if same_chain {
+            let chain = self
+                .receiving
+                .as_ref()
+                .ok_or(SessionError::NoReceivingChain)?;
+            if header.index < chain.index {
+                return Err(SessionError::Duplicate);
+            }
+            let chain = skip_keys(chain, header.index, &header.ratchet_key, &mut new_skipped)?;
+            let key = chain.message_key();
+            let next = chain.next().ok_or(SessionError::CounterExhausted)?;
+            let plaintext = open(&key)?;
+            self.skipped.extend(new_skipped, MAX_SKIPPED_KEYS);
+            self.receiving = Some(next);
+            return Ok(plaintext);
+        }
+        if self.old_ratchets.contains(&header.ratchet_key) {
+            return Err(SessionError::Duplicate);
+        }
+
+        // A new remote ratchet key: SkipMessageKeys(state, header.pn), then DHRatchet.
+        // Both forward jumps are checked before any DH is computed.
+        let old_chain = match (&self.receiving, &self.their_ratchet) {
+            (Some(chain), Some(their)) => Some(skip_keys(
+                chain,
+                header.previous_chain_length,
+                their,
+                &mut new_skipped,
+            )?),
+            _ => None,
+        };
+        if header.index > MAX_FORWARD_JUMP {
+            return Err(SessionError::TooFarAhead {
+                jump: u64::from(header.index),
+                max: MAX_FORWARD_JUMP,
+            });
+        }
+        drop(old_chain);
+        let (root, receiving) = self.root.step(&dh(&self.our_ratchet, &header.ratchet_key)?);
+        let receiving = skip_keys(
+            &receiving,
+            header.index,
+            &header.ratchet_key,
+            &mut new_skipped,
+        )?;
+        let key = receiving.message_key();
+        let receiving_next = receiving.next().ok_or(SessionError::CounterExhausted)?;
+        let plaintext = open(&key)?;
+
+        // Authenticated: now generate our next ratchet key pair and commit.
+        let our_ratchet = StaticSecret::random_from_rng(rng);
+        let (root, sending) = root.step(&dh(&our_ratchet, &header.ratchet_key)?);
+        self.previous_sending_length = self.sending.as_ref().map_or(0, |chain| chain.index);
+        if let Some(previous) = self.their_ratchet.replace(header.ratchet_key) {
+            self.old_ratchets.push_back(previous);
+            while self.old_ratchets.len() > MAX_RECEIVER_CHAINS {
+                let _ = self.old_ratchets.pop_front();
+            }
+        }
+        self.root = root;
+        self.our_ratchet = our_ratchet;
+        self.sending = Some(sending);
+        self.receiving = Some(receiving_next);
+        self.skipped.extend(new_skipped, MAX_SKIPPED_KEYS);
+        Ok(plaintext)
+    }
+}

@@ -1,0 +1,141 @@
+//! Integration tests of 1:1 sessions through the client facade.
+
+use sealkit::session::SessionError;
+use sealkit::store::MemoryStore;
+use sealkit::{Client, DeviceAddress, Error};
+
+fn pair() -> (Client, Client) {
+    let alice = Client::open_with_seed(MemoryStore::new(), "alice", "phone", [1; 32]).unwrap();
+    let bob = Client::open_with_seed(MemoryStore::new(), "bob", "laptop", [2; 32]).unwrap();
+    (alice, bob)
+}
+
+fn start(alice: &Client, bob: &Client) -> Vec<u8> {
+    let bundle = bob.prekey_bundle(5).unwrap().take_for_session();
+    alice
+        .encrypt(bob.address(), Some(&bundle), b"hello")
+        .unwrap()
+}
+
+#[test]
+fn alice_and_bob_exchange_messages_both_ways() {
+    let (alice, bob) = pair();
+    let first = start(&alice, &bob);
+    let got = bob.decrypt(&first).unwrap();
+    assert_eq!(got.plaintext, b"hello");
+    assert_eq!(&got.sender, alice.address());
+    for round in 0..5 {
+        let to_alice = bob
+            .encrypt(alice.address(), None, format!("b{round}").as_bytes())
+            .unwrap();
+        assert_eq!(
+            alice.decrypt(&to_alice).unwrap().plaintext,
+            format!("b{round}").as_bytes()
+        );
+        let to_bob = alice
+            .encrypt(bob.address(), None, format!("a{round}").as_bytes())
+            .unwrap();
+        assert_eq!(
+            bob.decrypt(&to_bob).unwrap().plaintext,
+            format!("a{round}").as_bytes()
+        );
+    }
+    assert_eq!(alice.sessions().unwrap(), vec![bob.address().clone()]);
+}
+
+#[test]
+fn alice_and_bob_recover_after_reordering_across_dh_steps() {
+    let (alice, bob) = pair();
+    bob.decrypt(&start(&alice, &bob)).unwrap();
+    let a1: Vec<_> = (0..3)
+        .map(|i| alice.encrypt(bob.address(), None, &[i]).unwrap())
+        .collect();
+    let b1: Vec<_> = (0..3)
+        .map(|i| bob.encrypt(alice.address(), None, &[10 + i]).unwrap())
+        .collect();
+    // Alice receives Bob's messages in reverse, then sends a new chain.
+    for (i, m) in b1.iter().enumerate().rev() {
+        assert_eq!(alice.decrypt(m).unwrap().plaintext, vec![10 + i as u8]);
+    }
+    let a2: Vec<_> = (0..3)
+        .map(|i| alice.encrypt(bob.address(), None, &[20 + i]).unwrap())
+        .collect();
+    // Bob gets the second chain before the first.
+    for (i, m) in a2.iter().enumerate() {
+        assert_eq!(bob.decrypt(m).unwrap().plaintext, vec![20 + i as u8]);
+    }
+    for (i, m) in a1.iter().enumerate().rev() {
+        assert_eq!(bob.decrypt(m).unwrap().plaintext, vec![i as u8]);
+    }
+}
+
+#[test]
+fn replayed_messages_are_rejected_as_duplicates() {
+    let (alice, bob) = pair();
+    let first = start(&alice, &bob);
+    bob.decrypt(&first).unwrap();
+    assert!(matches!(
+        bob.decrypt(&first),
+        Err(Error::Session(SessionError::Duplicate))
+    ));
+    let second = alice.encrypt(bob.address(), None, b"x").unwrap();
+    bob.decrypt(&second).unwrap();
+    assert!(matches!(
+        bob.decrypt(&second),
+        Err(Error::Session(SessionError::Duplicate))
+    ));
+}
+
+#[test]
+fn session_without_one_time_prekeys_uses_last_resort() {
+    let (alice, bob) = pair();
+    let bundle = bob.prekey_bundle(0).unwrap().take_for_session();
+    assert!(bundle.one_time.is_empty());
+    let first = alice
+        .encrypt(bob.address(), Some(&bundle), b"no opk")
+        .unwrap();
+    assert_eq!(bob.decrypt(&first).unwrap().plaintext, b"no opk");
+}
+
+#[test]
+fn a_consumed_one_time_prekey_cannot_start_a_second_session() {
+    let (alice, bob) = pair();
+    let carol = Client::open_with_seed(MemoryStore::new(), "carol", "tablet", [3; 32]).unwrap();
+    let bundle = bob.prekey_bundle(1).unwrap().take_for_session();
+    bob.decrypt(&alice.encrypt(bob.address(), Some(&bundle), b"a").unwrap())
+        .unwrap();
+    let reused = carol.encrypt(bob.address(), Some(&bundle), b"c").unwrap();
+    assert!(matches!(
+        bob.decrypt(&reused),
+        Err(Error::PrekeyAlreadyUsed { .. })
+    ));
+}
+
+#[test]
+fn a_changed_identity_is_reported_not_accepted() {
+    let (alice, bob) = pair();
+    bob.decrypt(&start(&alice, &bob)).unwrap();
+    // Bob reinstalls: same address, new identity.
+    let bob2 = Client::open_with_seed(MemoryStore::new(), "bob", "laptop", [9; 32]).unwrap();
+    let bundle = bob2.prekey_bundle(1).unwrap().take_for_session();
+    alice.trust_identity(bob.address(), bob.identity()).unwrap();
+    // The old session exists, so a fresh bundle is not even used...
+    // ...until the app asks to start over: a new client with no session.
+    let alice_fresh_store =
+        Client::open_with_seed(MemoryStore::new(), "alice", "tablet", [4; 32]).unwrap();
+    alice_fresh_store
+        .trust_identity(bob.address(), bob.identity())
+        .unwrap();
+    assert!(matches!(
+        alice_fresh_store.encrypt(bob.address(), Some(&bundle), b"x"),
+        Err(Error::UntrustedIdentity { .. })
+    ));
+    let address = DeviceAddress::new("bob", "laptop").unwrap();
+    assert_eq!(
+        alice_fresh_store
+            .trusted_identity(&address)
+            .unwrap()
+            .as_ref(),
+        Some(bob.identity())
+    );
+}
