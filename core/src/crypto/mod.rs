@@ -4,3 +4,6 @@
 pub(crate) mod aead;
 pub(crate) mod kdf;
 pub(crate) mod secret;
+
+#[cfg(test)]
+mod wycheproof_tests;

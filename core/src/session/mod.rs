@@ -13,6 +13,9 @@ mod ratchet;
 mod record;
 mod skipped;
 
+#[cfg(test)]
+mod known_answers;
+
 pub use message::{
     ENVELOPE_VERSION, Envelope, EnvelopeKind, MAX_PLAINTEXT_LEN, PrekeyHeader, RatchetHeader,
 };

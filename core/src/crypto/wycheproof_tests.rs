@@ -1,0 +1,1 @@
+//! Wycheproof tests of the primitives we call (filled in below).

@@ -1,0 +1,1 @@
+//! Runnable demos: see `src/bin/`.
