@@ -1,4 +1,10 @@
 //! Integration tests of 1:1 sessions through the client facade.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use sealkit::session::SessionError;
 use sealkit::store::MemoryStore;

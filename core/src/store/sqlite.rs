@@ -163,13 +163,12 @@ fn migrate(connection: &mut Connection, cipher: &RecordCipher) -> Result<(), Sto
             })
             .optional()
             .map_err(backend)?;
-        if let Some((kind, key, value)) = sample {
-            if cipher
+        if let Some((kind, key, value)) = sample
+            && cipher
                 .open_value(&aad(b"record", kind, &key), &value)
                 .is_none()
-            {
-                return Err(StoreError::WrongStorageKey);
-            }
+        {
+            return Err(StoreError::WrongStorageKey);
         }
         tx.execute_batch(MIGRATE_V1_TO_V2).map_err(backend)?;
         let check = cipher.seal(&aad(b"meta", 0, KEY_CHECK_NAME), KEY_CHECK_PLAINTEXT)?;
