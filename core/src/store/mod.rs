@@ -18,7 +18,8 @@ pub use memory::MemoryStore;
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 
 use thiserror::Error;
-use zeroize::Zeroizing;
+/// Re-exported so that store implementations can name the value type.
+pub use zeroize::Zeroizing;
 
 /// Which table a record belongs to. The numbers are part of the storage
 /// format: never reuse one.
