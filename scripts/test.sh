@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every Sealkit test on a fresh machine with rustup, Python 3 and a C
+# compiler: installs the wasm target and the Python test environment itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain: rustfmt, clippy, wasm32 target"
+rustup component add rustfmt clippy
+rustup target add wasm32-unknown-unknown
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "Rust tests (unit, integration, proptest, known answers, doc tests)"
+cargo test --workspace
+
+step "core builds for wasm32-unknown-unknown"
+cargo build -p sealkit --target wasm32-unknown-unknown
+
+step "fuzz targets build"
+cargo check --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-check
+
+step "example runs"
+cargo run -q -p sealkit-examples --bin two_devices > /dev/null
+
+step "Python bindings (uniffi, library mode) and their pytest suite"
+scripts/python-bindings.sh
