@@ -1,0 +1,214 @@
+//! [`SealkitClient`]: a uniffi object over [`sealkit::Client`]. Each method
+//! converts its arguments, calls the core method of the same name and maps
+//! the result; see the core docs for what each operation guarantees.
+
+use sealkit::store::{MemoryStore, SqliteStore};
+use sealkit::{Client, IdentityKey, PrekeyBundle};
+use zeroize::Zeroizing;
+
+use crate::address::DeviceAddress;
+use crate::error::SealkitError;
+
+/// Length of the key that encrypts a SQLite store at rest.
+const STORAGE_KEY_LEN: usize = 32;
+
+/// A decrypted message.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Decrypted {
+    /// The device that sent it, authenticated by the session.
+    pub sender: DeviceAddress,
+    /// The plaintext.
+    pub plaintext: Vec<u8>,
+}
+
+/// One device's end-to-end encryption client. Safe to share between
+/// threads; calls are serialised.
+#[derive(Debug, uniffi::Object)]
+pub struct SealkitClient {
+    inner: Client,
+}
+
+#[uniffi::export]
+impl SealkitClient {
+    /// Opens a client whose state lives in memory only and is lost when the
+    /// object is dropped. For tests and ephemeral devices.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an empty or too long id.
+    #[uniffi::constructor]
+    pub fn open_in_memory(user_id: String, device_id: String) -> Result<Self, SealkitError> {
+        let inner = Client::open(MemoryStore::new(), &user_id, &device_id)?;
+        Ok(Self { inner })
+    }
+
+    /// Opens (or creates) a client whose state is kept in the SQLite file at
+    /// `path`, every record encrypted under `storage_key` (32 bytes, e.g.
+    /// from the platform keychain).
+    ///
+    /// # Errors
+    /// `InvalidInput` when `storage_key` is not 32 bytes, for an invalid
+    /// id, or when the file belongs to another device; `Storage` when the
+    /// file cannot be opened or the key does not open it.
+    #[uniffi::constructor]
+    pub fn open_sqlite(
+        path: String,
+        storage_key: Vec<u8>,
+        user_id: String,
+        device_id: String,
+    ) -> Result<Self, SealkitError> {
+        let storage_key = Zeroizing::new(storage_key);
+        let storage_key: Zeroizing<[u8; STORAGE_KEY_LEN]> =
+            Zeroizing::new(storage_key.as_slice().try_into().map_err(|_| {
+                SealkitError::invalid_input(format!(
+                    "storage key must be {STORAGE_KEY_LEN} bytes, got {}",
+                    storage_key.len()
+                ))
+            })?);
+        let store = SqliteStore::open(path, &storage_key).map_err(sealkit::Error::from)?;
+        let inner = Client::open(store, &user_id, &device_id)?;
+        Ok(Self { inner })
+    }
+
+    /// This device's address.
+    pub fn address(&self) -> DeviceAddress {
+        self.inner.address().into()
+    }
+
+    /// This device's public identity key (64 bytes).
+    pub fn identity(&self) -> Vec<u8> {
+        self.inner.identity().to_bytes().to_vec()
+    }
+
+    /// Generates `one_time_count` new one-time prekeys of each kind and
+    /// returns the encoded bundle to publish on the key server.
+    ///
+    /// # Errors
+    /// `InvalidInput` above the per-call bound, `Storage`.
+    pub fn prekey_bundle(&self, one_time_count: u32) -> Result<Vec<u8>, SealkitError> {
+        Ok(self.inner.prekey_bundle(one_time_count)?.encode())
+    }
+
+    /// Replaces the signed prekeys, keeping a few older ones so messages
+    /// built from a recently fetched bundle still open. Publish a new bundle
+    /// afterwards.
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub fn rotate_signed_prekeys(&self) -> Result<(), SealkitError> {
+        Ok(self.inner.rotate_signed_prekeys()?)
+    }
+
+    /// Encrypts `plaintext` for `peer` and returns the envelope to deliver.
+    /// Without a session, starts one from `bundle` (an encoded bundle for
+    /// one session, see `take_bundle_for_session`).
+    ///
+    /// # Errors
+    /// `NoSession` without a session or bundle, `Decode` for a malformed
+    /// bundle, `BadSignature`, `UntrustedIdentity`, `InvalidInput` for a
+    /// bundle of another device or an oversized plaintext, `Storage`.
+    pub fn encrypt(
+        &self,
+        peer: DeviceAddress,
+        bundle: Option<Vec<u8>>,
+        plaintext: Vec<u8>,
+    ) -> Result<Vec<u8>, SealkitError> {
+        let peer = peer.to_core()?;
+        let bundle = bundle
+            .map(|bytes| PrekeyBundle::decode(&bytes))
+            .transpose()?;
+        Ok(self.inner.encrypt(&peer, bundle.as_ref(), &plaintext)?)
+    }
+
+    /// Decrypts an envelope addressed to this device.
+    ///
+    /// # Errors
+    /// `Decode` for malformed bytes, `WrongRecipient`, `Decrypt` when
+    /// tampered, `Duplicate` for a replay, `TooFarAhead`,
+    /// `UntrustedIdentity`, `PrekeyUnavailable`, `NoSession`, `Storage`. In
+    /// every case nothing changed.
+    pub fn decrypt(&self, envelope: Vec<u8>) -> Result<Decrypted, SealkitError> {
+        let decrypted = self.inner.decrypt(&envelope)?;
+        Ok(Decrypted {
+            sender: (&decrypted.sender).into(),
+            plaintext: decrypted.plaintext,
+        })
+    }
+
+    /// The 60-digit safety number between this device and `peer`, the same
+    /// on both devices.
+    ///
+    /// # Errors
+    /// `NoSession` when no identity is known for `peer`, `InvalidInput`.
+    pub fn safety_number(&self, peer: DeviceAddress) -> Result<String, SealkitError> {
+        let peer = peer.to_core()?;
+        Ok(self.inner.safety_number(&peer)?.digits().to_owned())
+    }
+
+    /// The QR payload this device shows so `peer` can scan and verify it.
+    ///
+    /// # Errors
+    /// As [`SealkitClient::safety_number`].
+    pub fn safety_qr_payload(&self, peer: DeviceAddress) -> Result<Vec<u8>, SealkitError> {
+        let peer = peer.to_core()?;
+        Ok(self.inner.safety_number(&peer)?.qr_payload())
+    }
+
+    /// Whether a QR payload scanned from `peer`'s screen matches the
+    /// identities this device has for both sides.
+    ///
+    /// # Errors
+    /// `Decode` when `scanned` is not a safety-number payload; otherwise as
+    /// [`SealkitClient::safety_number`].
+    pub fn verify_safety_qr(
+        &self,
+        peer: DeviceAddress,
+        scanned: Vec<u8>,
+    ) -> Result<bool, SealkitError> {
+        let peer = peer.to_core()?;
+        Ok(self
+            .inner
+            .safety_number(&peer)?
+            .verify_qr_payload(&scanned)?)
+    }
+
+    /// The devices this client has a session with.
+    ///
+    /// # Errors
+    /// `Storage`.
+    pub fn sessions(&self) -> Result<Vec<DeviceAddress>, SealkitError> {
+        Ok(self
+            .inner
+            .sessions()?
+            .iter()
+            .map(DeviceAddress::from)
+            .collect())
+    }
+
+    /// The identity key (64 bytes) trusted for `peer`, if any.
+    ///
+    /// # Errors
+    /// `InvalidInput`, `Storage`.
+    pub fn trusted_identity(&self, peer: DeviceAddress) -> Result<Option<Vec<u8>>, SealkitError> {
+        let peer = peer.to_core()?;
+        Ok(self
+            .inner
+            .trusted_identity(&peer)?
+            .map(|identity| identity.to_bytes().to_vec()))
+    }
+
+    /// Trusts `identity` (64 bytes) for `peer` after the user verified it,
+    /// replacing any previous one; sessions with an old identity are deleted.
+    ///
+    /// # Errors
+    /// `Decode` when `identity` is not a valid identity key, `InvalidInput`,
+    /// `Storage`.
+    pub fn trust_identity(
+        &self,
+        peer: DeviceAddress,
+        identity: Vec<u8>,
+    ) -> Result<(), SealkitError> {
+        let peer = peer.to_core()?;
+        let identity = IdentityKey::from_bytes(&identity)?;
+        Ok(self.inner.trust_identity(&peer, &identity)?)
+    }
+}
