@@ -431,3 +431,26 @@ impl SessionRecord {
         Ok(Self { sessions })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let _ = SessionRecord::decode(&bytes);
+        }
+    }
+
+    #[test]
+    fn an_empty_record_round_trips_and_unknown_versions_are_refused() {
+        let record = SessionRecord::default();
+        let bytes = record.encode();
+        assert!(SessionRecord::decode(&bytes).unwrap().is_empty());
+        let mut newer = bytes.to_vec();
+        newer[0] = 2;
+        assert_eq!(SessionRecord::decode(&newer).err(), Some(DecodeError::UnsupportedVersion(2)));
+    }
+}
