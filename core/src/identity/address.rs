@@ -62,14 +62,18 @@ impl DeviceAddress {
         w.into_bytes()
     }
 
-    /// Used as a store key: the two parts joined by a NUL byte (ids are
-    /// app strings, NUL keeps the join unambiguous for any printable id).
+    /// Used as a store key: `<user id length in bytes>:<user id><device id>`.
+    /// The length prefix makes the join unambiguous for any ids, without
+    /// control characters that SQLite's text functions mishandle.
     pub(crate) fn store_key(&self) -> String {
-        format!("{}\u{0}{}", self.user_id, self.device_id)
+        format!("{}:{}{}", self.user_id.len(), self.user_id, self.device_id)
     }
 
     pub(crate) fn from_store_key(key: &str) -> Option<Self> {
-        let (user, device) = key.split_once('\u{0}')?;
+        let (length, rest) = key.split_once(':')?;
+        let length: usize = length.parse().ok()?;
+        let user = rest.get(..length)?;
+        let device = rest.get(length..)?;
         Self::new(user, device).ok()
     }
 }
@@ -94,10 +98,14 @@ mod tests {
 
     #[test]
     fn store_key_round_trips() {
-        let address = DeviceAddress::new("alice@example.org", "phone 1").unwrap();
-        assert_eq!(
-            DeviceAddress::from_store_key(&address.store_key()),
-            Some(address)
-        );
+        for (user, device) in [("alice@example.org", "phone 1"), ("a:1", "2:b"), ("ü", "x")] {
+            let address = DeviceAddress::new(user, device).unwrap();
+            assert_eq!(
+                DeviceAddress::from_store_key(&address.store_key()),
+                Some(address)
+            );
+        }
+        assert_eq!(DeviceAddress::from_store_key("9:ab"), None);
+        assert_eq!(DeviceAddress::from_store_key("no colon"), None);
     }
 }

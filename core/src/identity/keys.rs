@@ -1,6 +1,6 @@
 //! The device identity key pair and its public half.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use x25519_dalek::{PublicKey, StaticSecret};
@@ -63,7 +63,7 @@ impl IdentityKey {
     /// Verifies an Ed25519 signature by this identity (RFC 8032, strict).
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
         let signature = Signature::from_bytes(signature);
-        self.signing.verify(message, &signature).is_ok()
+        self.signing.verify_strict(message, &signature).is_ok()
     }
 
     /// The Ed25519 verifying key bytes.

@@ -4,8 +4,9 @@
 //! An envelope names its sender and recipient devices and the session it
 //! belongs to, carries the Double Ratchet header (section 3.5 of the Double
 //! Ratchet spec) and, until the initiator has heard back, the PQXDH initial
-//! message fields (PQXDH section 3.3). Everything before the ciphertext is
-//! authenticated as associated data of the AEAD.
+//! message fields (PQXDH section 3.3). Everything before the ciphertext's length
+//! prefix is authenticated as associated data of the AEAD; the prefix itself
+//! must equal the remaining length exactly, or decoding fails.
 
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::identity::{DeviceAddress, IdentityKey};

@@ -64,4 +64,7 @@ pub enum SessionError {
     /// The session cannot receive yet (no receiving chain) for this message.
     #[error("no receiving chain for this message")]
     NoReceivingChain,
+    /// The responder cannot send before it has received a first message.
+    #[error("cannot send before the first message from the initiator")]
+    NoSendingChain,
 }

@@ -131,14 +131,11 @@ impl RatchetState {
     /// key of the next message, advancing the sending chain.
     ///
     /// # Errors
-    /// [`SessionError::NoReceivingChain`] when we are the responder and have
+    /// [`SessionError::NoSendingChain`] when we are the responder and have
     /// not yet received (we have no sending chain),
     /// [`SessionError::CounterExhausted`] after 2^32 - 1 messages in a chain.
     pub(crate) fn next_sending(&mut self) -> Result<(RatchetHeader, MessageKey), SessionError> {
-        let chain = self
-            .sending
-            .as_ref()
-            .ok_or(SessionError::NoReceivingChain)?;
+        let chain = self.sending.as_ref().ok_or(SessionError::NoSendingChain)?;
         let next = chain.next().ok_or(SessionError::CounterExhausted)?;
         let key = chain.message_key();
         let header = RatchetHeader {

@@ -184,7 +184,7 @@ impl Session {
     /// associated data is `AD || envelope header`.
     ///
     /// # Errors
-    /// [`SessionError::PlaintextTooLarge`], [`SessionError::NoReceivingChain`]
+    /// [`SessionError::PlaintextTooLarge`], [`SessionError::NoSendingChain`]
     /// for a responder that has not received yet,
     /// [`SessionError::CounterExhausted`].
     pub fn encrypt(&mut self, plaintext: &[u8]) -> Result<Envelope, SessionError> {
@@ -451,6 +451,9 @@ mod tests {
         assert!(SessionRecord::decode(&bytes).unwrap().is_empty());
         let mut newer = bytes.to_vec();
         newer[0] = 2;
-        assert_eq!(SessionRecord::decode(&newer).err(), Some(DecodeError::UnsupportedVersion(2)));
+        assert_eq!(
+            SessionRecord::decode(&newer).err(),
+            Some(DecodeError::UnsupportedVersion(2))
+        );
     }
 }
