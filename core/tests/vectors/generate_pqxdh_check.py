@@ -227,7 +227,7 @@ def main() -> None:
         "recomputed: the ML-KEM ciphertext itself (checked through decapsulation only) and the "
         "derivation of the secrets from the RNG seeds.",
         "regenerate": "python3 core/tests/vectors/generate_pqxdh_check.py  (from the repository "
-        "root; needs cargo and Python 3.11 with `cryptography` >= 47)",
+        "root; needs cargo and Python 3 with a `cryptography` that has ML-KEM; produced with 48.0.0)",
         "independent_checks": checks,
         **vector,
     }
