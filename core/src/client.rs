@@ -109,6 +109,14 @@ fn next_id(counter: &mut u32) -> Result<u32, Error> {
     Ok(id)
 }
 
+/// One-time ML-KEM ids stay below [`LAST_RESORT_ID_FLAG`].
+fn next_one_time_pq_id(counter: &mut u32) -> Result<u32, Error> {
+    if *counter >= LAST_RESORT_ID_FLAG {
+        return Err(Error::InvalidInput("prekey ids exhausted".into()));
+    }
+    next_id(counter)
+}
+
 fn corrupt(kind: RecordKind, key: &str) -> Error {
     Error::Store(StoreError::Corrupt {
         kind,
@@ -264,7 +272,7 @@ impl Client {
             let key = PqPrekey::generate(
                 &mut inner.rng,
                 &inner.identity,
-                next_id(&mut meta.next_pq_id)?,
+                next_one_time_pq_id(&mut meta.next_pq_id)?,
                 false,
             );
             changes.put(RecordKind::PqPrekey, key.id.to_string(), key.encode());

@@ -12,77 +12,77 @@ pub enum SealkitError {
     /// An argument from the app is invalid: an empty or too long id, a
     /// storage key that is not 32 bytes, a bundle for another device, an
     /// oversized plaintext.
-    #[error("invalid input: {message}")]
+    #[error("{message}")]
     InvalidInput {
         /// What was wrong.
         message: String,
     },
     /// Received bytes (envelope, bundle, identity, QR payload) are malformed.
-    #[error("malformed input: {message}")]
+    #[error("{message}")]
     Decode {
         /// What was malformed.
         message: String,
     },
     /// The message failed to authenticate: tampered, or not for this session.
-    #[error("decryption failed: {message}")]
+    #[error("{message}")]
     Decrypt {
         /// Details.
         message: String,
     },
     /// The message was already decrypted (a replay), or its key was evicted.
-    #[error("duplicate message: {message}")]
+    #[error("{message}")]
     Duplicate {
         /// Details.
         message: String,
     },
     /// The message is further ahead in its chain than the skipped-key bound.
-    #[error("message too far ahead: {message}")]
+    #[error("{message}")]
     TooFarAhead {
         /// The jump and the bound.
         message: String,
     },
     /// The peer's identity differs from the trusted one; verify it and call
     /// `trust_identity` before talking to it again.
-    #[error("untrusted identity: {message}")]
+    #[error("{message}")]
     UntrustedIdentity {
         /// The device whose identity changed.
         message: String,
     },
     /// The envelope is addressed to another device.
-    #[error("wrong recipient: {message}")]
+    #[error("{message}")]
     WrongRecipient {
         /// The device the envelope names.
         message: String,
     },
     /// No session with the peer (and no bundle given to start one), or no
     /// identity known for it.
-    #[error("no session: {message}")]
+    #[error("{message}")]
     NoSession {
         /// The peer.
         message: String,
     },
     /// An initial message names a one-time prekey that is used up or unknown.
-    #[error("prekey unavailable: {message}")]
+    #[error("{message}")]
     PrekeyUnavailable {
         /// The prekey id.
         message: String,
     },
     /// A signature in a prekey bundle does not verify.
-    #[error("bad signature: {message}")]
+    #[error("{message}")]
     BadSignature {
         /// Which key's signature.
         message: String,
     },
     /// The store failed (I/O, wrong storage key, corrupt record); nothing was
     /// changed.
-    #[error("storage error: {message}")]
+    #[error("{message}")]
     Storage {
         /// Details.
         message: String,
     },
     /// Any other protocol failure (an invalid key, a weak Diffie-Hellman
     /// output, an exhausted counter).
-    #[error("protocol error: {message}")]
+    #[error("{message}")]
     Protocol {
         /// Details.
         message: String,
@@ -320,7 +320,11 @@ mod tests {
             let text = inner.to_string();
             let mapped = SealkitError::from(inner);
             assert_eq!(mapped.kind(), expected, "{text}");
-            assert!(mapped.to_string().ends_with(&text), "{mapped} keeps {text}");
+            assert_eq!(
+                mapped.to_string(),
+                text,
+                "the message is the inner error's text"
+            );
         }
     }
 

@@ -29,7 +29,9 @@ impl Server {
     }
 
     fn fetch_bundle(&mut self, device: &DeviceAddress) -> Option<PrekeyBundle> {
-        self.prekeys.get_mut(device).map(PrekeyBundle::take_for_session)
+        self.prekeys
+            .get_mut(device)
+            .map(PrekeyBundle::take_for_session)
     }
 
     fn send(&mut self, to: &DeviceAddress, envelope: Vec<u8>) {
@@ -60,7 +62,9 @@ fn main() -> Result<(), Error> {
 
     server.publish(bob.prekey_bundle(10)?);
 
-    println!("\nalice starts a session from bob's bundle (PQXDH: X25519 + ML-KEM-768) and sends 3 messages");
+    println!(
+        "\nalice starts a session from bob's bundle (PQXDH: X25519 + ML-KEM-768) and sends 3 messages"
+    );
     let bundle = server.fetch_bundle(bob.address());
     for text in ["hi bob", "are you there?", "third message"] {
         let envelope = alice.encrypt(bob.address(), bundle.as_ref(), text.as_bytes())?;
@@ -90,7 +94,10 @@ fn main() -> Result<(), Error> {
 
     println!("\na message for bob delivered to carol");
     let carol = Client::open(MemoryStore::new(), "carol", "tablet")?;
-    show(&carol, &alice.encrypt(bob.address(), None, b"for bob only")?);
+    show(
+        &carol,
+        &alice.encrypt(bob.address(), None, b"for bob only")?,
+    );
 
     let number = alice.safety_number(bob.address())?;
     let bob_view = bob.safety_number(alice.address())?;
@@ -98,7 +105,10 @@ fn main() -> Result<(), Error> {
     println!("safety number (bob's view):   {}", bob_view.display());
     println!(
         "alice scans bob's QR code: {}",
-        if number.verify_qr_payload(&bob_view.qr_payload()).unwrap_or(false) {
+        if number
+            .verify_qr_payload(&bob_view.qr_payload())
+            .unwrap_or(false)
+        {
             "verified"
         } else {
             "MISMATCH"
