@@ -172,7 +172,9 @@ impl Client {
 
     /// As [`Client::open`] with a seeded ChaCha20 generator: deterministic,
     /// for tests, benchmarks and known-answer vectors. Never use a fixed seed
-    /// in production.
+    /// in production, and never reopen a store with a seed used before: the
+    /// generator restarts from the seed, so the reopened client would repeat
+    /// its ratchet keys (and peers would reject or, worse, reuse its keys).
     ///
     /// # Errors
     /// As [`Client::open`].

@@ -21,9 +21,11 @@ pub enum Error {
     /// A key, signature or bundle is invalid.
     #[error(transparent)]
     Identity(#[from] IdentityError),
-    /// The session layer rejected the message.
+    /// The session layer rejected the message. Malformed bytes and bad
+    /// keys or signatures found by the session layer are reported as
+    /// [`Error::Decode`] and [`Error::Identity`] instead.
     #[error(transparent)]
-    Session(#[from] SessionError),
+    Session(SessionError),
     /// The store failed; nothing was changed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -67,4 +69,40 @@ pub enum Error {
         /// The device the bundle names.
         bundle: DeviceAddress,
     },
+}
+
+impl From<SessionError> for Error {
+    /// Lifts the session layer's decode and identity errors to the client's
+    /// own variants, so that each kind of failure has one place to match.
+    fn from(error: SessionError) -> Self {
+        match error {
+            SessionError::Decode(error) => Error::Decode(error),
+            SessionError::Identity(error) => Error::Identity(error),
+            other => Error::Session(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::IdentityError;
+
+    #[test]
+    fn session_decode_and_identity_errors_are_lifted() {
+        assert_eq!(
+            Error::from(SessionError::Identity(IdentityError::BadSignature(
+                "signed prekey"
+            ))),
+            Error::Identity(IdentityError::BadSignature("signed prekey"))
+        );
+        assert_eq!(
+            Error::from(SessionError::Decode(DecodeError::Truncated)),
+            Error::Decode(DecodeError::Truncated)
+        );
+        assert_eq!(
+            Error::from(SessionError::Duplicate),
+            Error::Session(SessionError::Duplicate)
+        );
+    }
 }

@@ -446,8 +446,6 @@ fn alice_stores_nothing_when_a_bundle_signature_does_not_verify() {
 }
 
 #[test]
-#[ignore = "bug: Client::encrypt documents Error::Identity for a bad bundle signature but returns \
-            Error::Session(SessionError::Identity(IdentityError::BadSignature(_)))"]
 fn a_bundle_with_a_forged_signed_prekey_or_pq_prekey_is_an_identity_bad_signature() {
     let signed = encrypt_with_forged_bundle(|b| b.signed_prekey.key[0] ^= 1);
     assert_eq!(
