@@ -164,7 +164,7 @@ fn copy_store(records: &[(sealkit::store::RecordKind, String, Vec<u8>)]) -> Memo
     for (kind, key, value) in records {
         changes.put(*kind, key.clone(), value.clone().into());
     }
-    store.commit(&changes).unwrap();
+    store.commit(changes).unwrap();
     store
 }
 

@@ -129,7 +129,7 @@ struct Inner {
     identity: IdentityKeyPair,
     rng: ChaCha20Rng,
     meta: Meta,
-    /// Decoded session records; updated only after a commit succeeds.
+    /// Decoded session records, exactly as last committed.
     sessions: HashMap<DeviceAddress, SessionRecord>,
 }
 
@@ -213,7 +213,7 @@ impl Client {
                 );
                 add_signed_prekeys(&mut rng, &identity, &mut meta, &mut changes)?;
                 changes.put(RecordKind::Meta, META_KEY, meta.encode());
-                store.commit(&changes)?;
+                store.commit(changes)?;
                 (identity, meta)
             }
         };
@@ -291,7 +291,7 @@ impl Client {
             one_time,
             pq_one_time,
         };
-        inner.store.commit(&changes)?;
+        inner.store.commit(changes)?;
         inner.meta = meta;
         Ok(bundle)
     }
@@ -318,7 +318,7 @@ impl Client {
             changes.delete(RecordKind::PqPrekey, id.to_string());
         }
         changes.put(RecordKind::Meta, META_KEY, meta.encode());
-        inner.store.commit(&changes)?;
+        inner.store.commit(changes)?;
         inner.meta = meta;
         Ok(())
     }
@@ -341,7 +341,7 @@ impl Client {
     ) -> Result<Vec<u8>, Error> {
         let mut guard = self.lock()?;
         let inner = &mut *guard;
-        let mut record = inner.session_record(peer)?;
+        let mut record = inner.take_session_record(peer)?;
         let mut changes = Changeset::new();
         let session = match record.current_mut() {
             Some(session) if session.can_send() => session,
@@ -366,7 +366,7 @@ impl Client {
         };
         let envelope = session.encrypt(plaintext)?;
         changes.put(RecordKind::Session, peer.store_key(), record.encode());
-        inner.store.commit(&changes)?;
+        inner.store.commit(changes)?;
         inner.sessions.insert(peer.clone(), record);
         Ok(envelope.encode())
     }
@@ -391,7 +391,7 @@ impl Client {
         let mut guard = self.lock()?;
         let inner = &mut *guard;
         let peer = envelope.sender.clone();
-        let mut record = inner.session_record(&peer)?;
+        let mut record = inner.take_session_record(&peer)?;
         let mut changes = Changeset::new();
         let plaintext = if let Some(session) = record.find_mut(&envelope.session_id) {
             let plaintext = session.decrypt(&mut inner.rng, &envelope)?;
@@ -429,7 +429,7 @@ impl Client {
             return Err(Error::NoSession { address: peer });
         };
         changes.put(RecordKind::Session, peer.store_key(), record.encode());
-        inner.store.commit(&changes)?;
+        inner.store.commit(changes)?;
         inner.sessions.insert(peer.clone(), record);
         Ok(Decrypted {
             sender: peer,
@@ -487,7 +487,7 @@ impl Client {
         if replaced {
             changes.delete(RecordKind::Session, peer.store_key());
         }
-        inner.store.commit(&changes)?;
+        inner.store.commit(changes)?;
         if replaced {
             inner.sessions.remove(peer);
         }
@@ -510,9 +510,13 @@ impl Client {
 }
 
 impl Inner {
-    fn session_record(&self, peer: &DeviceAddress) -> Result<SessionRecord, Error> {
-        if let Some(record) = self.sessions.get(peer) {
-            return Ok(record.clone());
+    /// The session record for `peer`, taken out of the cache (or loaded).
+    /// The caller puts it back only after its changes are committed; on any
+    /// error it is dropped, and the next operation reloads the committed
+    /// record from the store.
+    fn take_session_record(&mut self, peer: &DeviceAddress) -> Result<SessionRecord, Error> {
+        if let Some(record) = self.sessions.remove(peer) {
+            return Ok(record);
         }
         let key = peer.store_key();
         match self.store.get(RecordKind::Session, &key)? {

@@ -199,7 +199,7 @@ impl Store for FailingStore {
         self.inner.keys(kind)
     }
 
-    fn commit(&self, changes: &Changeset) -> Result<(), StoreError> {
+    fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
         if self.fail_commits.load(Ordering::SeqCst) {
             return Err(StoreError::Backend("disk full (injected)".into()));
         }

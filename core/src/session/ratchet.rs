@@ -8,6 +8,7 @@
 //! leaves the state exactly as it was (section 3.5: "discard any changes").
 
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 
 use rand_core::CryptoRng;
 use x25519_dalek::{PublicKey, StaticSecret};
@@ -28,12 +29,36 @@ pub const MAX_SKIPPED_KEYS: usize = 2_000;
 /// chains without a DH step (libsignal keeps 5 receiver chains).
 pub const MAX_RECEIVER_CHAINS: usize = 5;
 
+/// Our ratchet key pair `DHs`. The public half is derived once, on first
+/// use, and kept: every message header carries it, and recomputing it is a
+/// base-point multiplication, the dominant cost of a steady-state encrypt.
+#[derive(Clone)]
+pub(crate) struct RatchetKeyPair {
+    pub(crate) secret: StaticSecret,
+    public: OnceLock<[u8; 32]>,
+}
+
+impl RatchetKeyPair {
+    pub(crate) fn new(secret: StaticSecret) -> Self {
+        Self {
+            secret,
+            public: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn public(&self) -> [u8; 32] {
+        *self
+            .public
+            .get_or_init(|| PublicKey::from(&self.secret).to_bytes())
+    }
+}
+
 /// The state of one Double Ratchet (section 3.2).
 #[derive(Clone)]
 pub(crate) struct RatchetState {
     pub(crate) root: RootKey,
     /// `DHs`: our current ratchet key pair.
-    pub(crate) our_ratchet: StaticSecret,
+    pub(crate) our_ratchet: RatchetKeyPair,
     /// `CKs` and `Ns`.
     pub(crate) sending: Option<ChainKey>,
     /// `DHr`.
@@ -97,7 +122,7 @@ impl RatchetState {
             RootKey(shared_secret.clone()).step(&dh(&our_ratchet, &their_ratchet)?);
         Ok(Self {
             root,
-            our_ratchet,
+            our_ratchet: RatchetKeyPair::new(our_ratchet),
             sending: Some(sending),
             their_ratchet: Some(their_ratchet),
             receiving: None,
@@ -112,7 +137,7 @@ impl RatchetState {
     pub(crate) fn responder(shared_secret: &Secret32, signed_prekey: StaticSecret) -> Self {
         Self {
             root: RootKey(shared_secret.clone()),
-            our_ratchet: signed_prekey,
+            our_ratchet: RatchetKeyPair::new(signed_prekey),
             sending: None,
             their_ratchet: None,
             receiving: None,
@@ -124,7 +149,7 @@ impl RatchetState {
 
     /// Our current ratchet public key.
     pub(crate) fn our_ratchet_public(&self) -> [u8; 32] {
-        PublicKey::from(&self.our_ratchet).to_bytes()
+        self.our_ratchet.public()
     }
 
     /// `RatchetEncrypt` (section 3.4) up to the AEAD: the header and message
@@ -216,7 +241,9 @@ impl RatchetState {
             });
         }
         drop(old_chain);
-        let (root, receiving) = self.root.step(&dh(&self.our_ratchet, &header.ratchet_key)?);
+        let (root, receiving) = self
+            .root
+            .step(&dh(&self.our_ratchet.secret, &header.ratchet_key)?);
         let receiving = skip_keys(
             &receiving,
             header.index,
@@ -238,7 +265,7 @@ impl RatchetState {
             }
         }
         self.root = root;
-        self.our_ratchet = our_ratchet;
+        self.our_ratchet = RatchetKeyPair::new(our_ratchet);
         self.sending = Some(sending);
         self.receiving = Some(receiving_next);
         self.skipped.extend(new_skipped, MAX_SKIPPED_KEYS);

@@ -20,7 +20,7 @@ use super::SessionError;
 use super::chain::{ChainKey, RootKey};
 use super::message::{Envelope, MAX_PLAINTEXT_LEN, PrekeyHeader};
 use super::pqxdh::{self, ResponderKeys as PqxdhResponderKeys};
-use super::ratchet::{MAX_RECEIVER_CHAINS, MAX_SKIPPED_KEYS, RatchetState};
+use super::ratchet::{MAX_RECEIVER_CHAINS, MAX_SKIPPED_KEYS, RatchetKeyPair, RatchetState};
 use super::skipped::{SkippedKey, SkippedKeys};
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::crypto::aead;
@@ -253,7 +253,7 @@ impl Session {
         w.raw(&self.remote_identity.to_bytes())
             .bytes(&self.associated_data);
         w.raw(state.root.0.as_bytes())
-            .raw(state.our_ratchet.as_bytes());
+            .raw(state.our_ratchet.secret.as_bytes());
         write_chain(w, state.sending.as_ref());
         w.bool(state.their_ratchet.is_some())
             .raw(&state.their_ratchet.unwrap_or([0; 32]));
@@ -286,7 +286,8 @@ impl Session {
         let remote_identity = IdentityKey::read(r)?;
         let associated_data = r.bytes("associated data", MAX_AD_LEN)?.to_vec();
         let root = RootKey(Secret32::new(r.array()?));
-        let our_ratchet = StaticSecret::from(*Zeroizing::new(r.array::<32>()?));
+        let our_ratchet =
+            RatchetKeyPair::new(StaticSecret::from(*Zeroizing::new(r.array::<32>()?)));
         let sending = read_chain(r)?;
         let has_their = r.bool("remote ratchet flag")?;
         let their = r.array::<32>()?;

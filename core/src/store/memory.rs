@@ -55,15 +55,15 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    fn commit(&self, changes: &Changeset) -> Result<(), StoreError> {
+    fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
         let mut records = self.lock()?;
-        for change in changes.changes() {
+        for change in changes.into_changes() {
             match change {
                 Change::Put { kind, key, value } => {
-                    records.insert((*kind, key.clone()), value.clone());
+                    records.insert((kind, key), value);
                 }
                 Change::Delete { kind, key } => {
-                    records.remove(&(*kind, key.clone()));
+                    records.remove(&(kind, key));
                 }
             }
         }

@@ -122,6 +122,11 @@ impl Changeset {
         &self.changes
     }
 
+    /// The changes, in order, by value (a store may move the values).
+    pub fn into_changes(self) -> Vec<Change> {
+        self.changes
+    }
+
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
@@ -171,7 +176,7 @@ pub trait Store: Send + Sync {
     ///
     /// # Errors
     /// [`StoreError`] when the backend fails; then nothing was applied.
-    fn commit(&self, changes: &Changeset) -> Result<(), StoreError>;
+    fn commit(&self, changes: Changeset) -> Result<(), StoreError>;
 }
 
 impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
@@ -183,7 +188,7 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         (**self).keys(kind)
     }
 
-    fn commit(&self, changes: &Changeset) -> Result<(), StoreError> {
+    fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
         (**self).commit(changes)
     }
 }

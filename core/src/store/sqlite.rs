@@ -231,7 +231,7 @@ impl Store for SqliteStore {
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
     }
 
-    fn commit(&self, changes: &Changeset) -> Result<(), StoreError> {
+    fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
         let mut connection = self.lock()?;
         let tx = connection.transaction().map_err(backend)?;
         for change in changes.changes() {
@@ -265,7 +265,7 @@ mod tests {
     fn put(store: &SqliteStore, key: &str, value: &[u8]) {
         let mut changes = Changeset::new();
         changes.put(RecordKind::Session, key, Zeroizing::new(value.to_vec()));
-        store.commit(&changes).unwrap();
+        store.commit(changes).unwrap();
     }
 
     #[test]
