@@ -38,6 +38,7 @@ mod client;
 mod codec;
 mod crypto;
 mod error;
+pub mod file;
 pub mod identity;
 pub mod session;
 pub mod store;

@@ -1,0 +1,338 @@
+//! [`FileEncryptor`]: `impl Write` that writes the header, then seals the
+//! body chunk by chunk. A chunk is sealed only once data beyond it has
+//! arrived, so it is known not to be the last; [`FileEncryptor::finish`]
+//! seals the final chunk with the last flag and must be called.
+//!
+//! Memory stays constant: at most one batch of plaintext (about 1 MiB, at
+//! least one chunk) plus its ciphertext is held. With the `parallel`
+//! feature, the chunks of a batch are sealed on all cores; the bytes are the
+//! same as the sequential path's.
+
+use std::io::Write;
+
+use rand_core::{CryptoRng, SeedableRng};
+
+use super::cipher::ChunkCipher;
+use super::header::FileHeader;
+use super::key::FileKey;
+use super::recipients::Recipient;
+use super::{
+    CHUNK_TAG_LEN, FileError, FileOptions, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE,
+};
+use crate::codec::DecodeError;
+
+/// Plaintext gathered before a batch is sealed: enough chunks to keep both
+/// cores busy, little enough to stay within the memory budget.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Encrypts a stream into a Sealkit file. See the module docs.
+pub struct FileEncryptor<W: Write> {
+    out: W,
+    cipher: ChunkCipher,
+    header: Vec<u8>,
+    chunk_size: usize,
+    batch_chunks: usize,
+    next_index: u64,
+    buffer: Vec<u8>,
+    /// Set when a write failed: the output is incomplete, refuse to continue.
+    poisoned: bool,
+}
+
+impl<W: Write> std::fmt::Debug for FileEncryptor<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileEncryptor")
+            .field("chunk_size", &self.chunk_size)
+            .field("next_index", &self.next_index)
+            .finish_non_exhaustive()
+    }
+}
+
+fn check_chunk_size(chunk_size: u32) -> Result<(), FileError> {
+    if (MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
+        Ok(())
+    } else {
+        Err(FileError::ChunkSize(chunk_size))
+    }
+}
+
+impl<W: Write> FileEncryptor<W> {
+    /// Starts a file under `key` with default options and a salt from the
+    /// operating system; the key travels separately (e.g. in a chat message).
+    ///
+    /// # Errors
+    /// [`FileError::Io`] when writing the header fails.
+    pub fn new(out: W, key: &FileKey) -> Result<Self, FileError> {
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(os_seed()?);
+        Self::with_options(out, key, FileOptions::default(), &mut rng)
+    }
+
+    /// Starts a file under `key`, taking the salt from `rng`.
+    ///
+    /// # Errors
+    /// [`FileError::ChunkSize`], [`FileError::Io`].
+    pub fn with_options<R: CryptoRng>(
+        out: W,
+        key: &FileKey,
+        options: FileOptions,
+        rng: &mut R,
+    ) -> Result<Self, FileError> {
+        Self::start(out, key, options, &[], rng)
+    }
+
+    /// Starts a file whose key is sealed in the header to each recipient
+    /// (HPKE). Returns the encryptor and the new file key.
+    ///
+    /// # Errors
+    /// [`FileError::Header`] above [`MAX_RECIPIENTS`], [`FileError::ChunkSize`],
+    /// [`FileError::Io`].
+    pub fn to_recipients<R: CryptoRng>(
+        out: W,
+        recipients: &[Recipient],
+        options: FileOptions,
+        rng: &mut R,
+    ) -> Result<(Self, FileKey), FileError> {
+        let key = FileKey::generate(rng);
+        let encryptor = Self::start(out, &key, options, recipients, rng)?;
+        Ok((encryptor, key))
+    }
+
+    fn start<R: CryptoRng>(
+        mut out: W,
+        key: &FileKey,
+        options: FileOptions,
+        recipients: &[Recipient],
+        rng: &mut R,
+    ) -> Result<Self, FileError> {
+        check_chunk_size(options.chunk_size)?;
+        if recipients.len() > MAX_RECIPIENTS {
+            return Err(DecodeError::TooLarge {
+                what: "recipients",
+                got: recipients.len() as u64,
+                max: MAX_RECIPIENTS as u64,
+            }
+            .into());
+        }
+        let mut salt = [0u8; 32];
+        rng.fill_bytes(&mut salt);
+        let stanzas = recipients
+            .iter()
+            .map(|recipient| recipient.seal(rng, key, &salt))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut header = FileHeader {
+            chunk_size: options.chunk_size,
+            salt,
+            stanzas,
+            mac: [0; 32],
+        };
+        header.mac = key.header_mac(&salt, &header.authenticated_bytes());
+        let header_bytes = header.encode();
+        out.write_all(&header_bytes)?;
+        Self::continue_at(out, key, &header, header_bytes, 0)
+    }
+
+    /// Resumes an interrupted encryption: `header` is the header written
+    /// before ([`FileEncryptor::header`], or the start of the partial
+    /// upload) and `chunks_written` how many chunks were sealed
+    /// ([`FileEncryptor::chunks_written`]). Write the plaintext from offset
+    /// `chunks_written * chunk_size` on; the output continues the file
+    /// byte for byte.
+    ///
+    /// # Errors
+    /// [`FileError::Header`], [`FileError::HeaderAuthentication`] when the
+    /// header is not this key's.
+    pub fn resume(
+        out: W,
+        key: &FileKey,
+        header: &[u8],
+        chunks_written: u64,
+    ) -> Result<Self, FileError> {
+        let (parsed, len) = FileHeader::decode(header)?;
+        if len != header.len() {
+            return Err(FileError::Header(DecodeError::TrailingBytes));
+        }
+        super::cipher::verify_header(&parsed, key)?;
+        Self::continue_at(out, key, &parsed, header.to_vec(), chunks_written)
+    }
+
+    fn continue_at(
+        out: W,
+        key: &FileKey,
+        header: &FileHeader,
+        header_bytes: Vec<u8>,
+        next_index: u64,
+    ) -> Result<Self, FileError> {
+        let chunk_size = header.chunk_size as usize;
+        let batch_chunks = (BATCH_BYTES / chunk_size).max(1);
+        Ok(Self {
+            out,
+            cipher: ChunkCipher::new(&key.payload_key(&header.salt))?,
+            header: header_bytes,
+            chunk_size,
+            batch_chunks,
+            next_index,
+            buffer: Vec::with_capacity(batch_chunks * chunk_size + 1),
+            poisoned: false,
+        })
+    }
+
+    /// The header bytes, to keep for [`FileEncryptor::resume`].
+    pub fn header(&self) -> &[u8] {
+        &self.header
+    }
+
+    /// How many chunks have been sealed and written so far.
+    pub fn chunks_written(&self) -> u64 {
+        self.next_index
+    }
+
+    /// Seals every buffered chunk that is known not to be last, in batches.
+    fn seal_ready(&mut self) -> Result<(), FileError> {
+        while self.buffer.len() > self.batch_chunks * self.chunk_size {
+            self.seal_front(self.batch_chunks)?;
+        }
+        Ok(())
+    }
+
+    /// Seals the first `count` full chunks of the buffer as non-last chunks.
+    fn seal_front(&mut self, count: usize) -> Result<(), FileError> {
+        let bytes = count * self.chunk_size;
+        let first = self.next_index;
+        self.next_index = first
+            .checked_add(count as u64)
+            .ok_or(FileError::CounterExhausted)?;
+        let sealed = seal_chunks(
+            &self.cipher,
+            first,
+            self.buffer.get(..bytes).unwrap_or_default(),
+            self.chunk_size,
+        );
+        self.buffer.drain(..bytes);
+        self.write_out(&sealed)
+    }
+
+    fn write_out(&mut self, bytes: &[u8]) -> Result<(), FileError> {
+        if let Err(error) = self.out.write_all(bytes) {
+            self.poisoned = true;
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
+    /// Seals the rest, the final chunk with the last flag, flushes, and
+    /// returns the writer. Without it the file is incomplete (and a reader
+    /// reports it truncated).
+    ///
+    /// # Errors
+    /// [`FileError::Io`], [`FileError::EmptyResume`] when a resumed
+    /// encryption received no data.
+    pub fn finish(mut self) -> Result<W, FileError> {
+        if self.poisoned {
+            return Err(FileError::Io(
+                "an earlier write failed; the output is incomplete".into(),
+            ));
+        }
+        let full_before_last = self.buffer.len().saturating_sub(1) / self.chunk_size;
+        if full_before_last > 0 {
+            self.seal_front(full_before_last)?;
+        }
+        if self.buffer.is_empty() && self.next_index > 0 {
+            return Err(FileError::EmptyResume);
+        }
+        let mut last = std::mem::take(&mut self.buffer);
+        self.cipher.seal(self.next_index, true, &mut last);
+        self.write_out(&last)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> Write for FileEncryptor<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.poisoned {
+            return Err(FileError::Io("an earlier write failed".into()).into_io());
+        }
+        // Take at most what fits a batch plus one byte, so the buffer stays bounded.
+        let room = (self.batch_chunks * self.chunk_size + 1)
+            .saturating_sub(self.buffer.len())
+            .max(1);
+        let taken = data.len().min(room);
+        self.buffer
+            .extend_from_slice(data.get(..taken).unwrap_or_default());
+        self.seal_ready().map_err(FileError::into_io)?;
+        Ok(taken)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+fn os_seed() -> Result<[u8; 32], FileError> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|_| FileError::Io("no system randomness".into()))?;
+    Ok(seed)
+}
+
+/// Seals consecutive full chunks starting at index `first`, none of them
+/// last. On all cores with the `parallel` feature; same bytes either way.
+fn seal_chunks(cipher: &ChunkCipher, first: u64, plaintext: &[u8], chunk_size: usize) -> Vec<u8> {
+    let sealed_len = chunk_size + CHUNK_TAG_LEN;
+    let count = plaintext.len() / chunk_size;
+    let mut out = vec![0u8; count * sealed_len];
+    let seal_one = |(i, (slot, chunk)): (usize, (&mut [u8], &[u8]))| {
+        let mut buffer = Vec::with_capacity(sealed_len);
+        buffer.extend_from_slice(chunk);
+        cipher.seal(first.wrapping_add(i as u64), false, &mut buffer);
+        slot.copy_from_slice(&buffer);
+    };
+    #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
+    {
+        use rayon::prelude::*;
+        if count > 1 {
+            out.par_chunks_mut(sealed_len)
+                .zip(plaintext.par_chunks(chunk_size))
+                .enumerate()
+                .for_each(seal_one);
+            return out;
+        }
+    }
+    out.chunks_mut(sealed_len)
+        .zip(plaintext.chunks(chunk_size))
+        .enumerate()
+        .for_each(seal_one);
+    out
+}
+
+/// Encrypts a whole buffer at once (all chunks in parallel with the
+/// `parallel` feature): the same bytes as streaming it through a
+/// [`FileEncryptor`] with the same key and salt source.
+///
+/// # Errors
+/// [`FileError::ChunkSize`].
+pub fn encrypt_in_memory<R: CryptoRng>(
+    plaintext: &[u8],
+    key: &FileKey,
+    options: FileOptions,
+    rng: &mut R,
+) -> Result<Vec<u8>, FileError> {
+    let chunk_size = options.chunk_size as usize;
+    let mut out = Vec::with_capacity(
+        plaintext.len() + plaintext.len() / chunk_size.max(1) * CHUNK_TAG_LEN + 256,
+    );
+    let mut encryptor = FileEncryptor::with_options(&mut out, key, options, rng)?;
+    let full_before_last = plaintext.len().saturating_sub(1) / chunk_size;
+    let body = full_before_last * chunk_size;
+    let sealed = seal_chunks(
+        &encryptor.cipher,
+        0,
+        plaintext.get(..body).unwrap_or_default(),
+        chunk_size,
+    );
+    encryptor.next_index = full_before_last as u64;
+    encryptor.write_out(&sealed)?;
+    encryptor
+        .buffer
+        .extend_from_slice(plaintext.get(body..).unwrap_or_default());
+    encryptor.finish()?;
+    Ok(out)
+}

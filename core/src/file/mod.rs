@@ -1,0 +1,140 @@
+//! Streaming file encryption: the STREAM construction (Hoang, Reyhanitabar,
+//! Rogaway, Vizár, "Online Authenticated-Encryption and its Nonce-Reuse
+//! Misuse-Resistance", 2015) over AES-256-GCM, as age uses it, with the file
+//! key shared either raw (inside an encrypted chat message) or sealed to
+//! recipients with HPKE (RFC 9180).
+//!
+//! A file is a versioned header, then the body in fixed-size chunks. The
+//! payload key is HKDF-SHA256 of a random 32-byte file key and a random salt
+//! from the header; each chunk's nonce is its 11-byte big-endian counter and
+//! a last-chunk flag, so truncation, extension, reordering, duplication and
+//! splicing between files all fail to authenticate. The header is
+//! authenticated by an HMAC under the file key. Layout in
+//! `docs/format/file.md`; the AEAD backend choice in
+//! `docs/adr/0004-file-aead-backend.md`.
+//!
+//! - [`FileEncryptor`]: `impl Write`, with a mandatory [`FileEncryptor::finish`];
+//!   resumable from any chunk ([`FileEncryptor::resume`]); seals batches of
+//!   chunks on all cores (feature `parallel`).
+//! - [`FileDecryptor`]: `impl Read`, and `impl Seek` when the input seeks,
+//!   decrypting only the chunks a read touches.
+//! - [`FilePayload`]: chunk-level access for range requests and for callers
+//!   that do the bulk AEAD elsewhere (WebCrypto).
+
+mod cipher;
+mod decryptor;
+mod encryptor;
+mod header;
+mod key;
+mod recipients;
+
+pub use cipher::FilePayload;
+pub use decryptor::{FileDecryptor, StreamDecryptor};
+pub use encryptor::{FileEncryptor, encrypt_in_memory};
+pub use header::{FILE_MAGIC, FileHeader, MAX_HEADER_LEN, Stanza, StanzaKind};
+pub use key::FileKey;
+pub use recipients::{FileIdentity, Recipient};
+
+use thiserror::Error;
+
+use crate::codec::DecodeError;
+
+/// File format version written by this build.
+pub const FILE_VERSION: u8 = 1;
+/// Default chunk size: 64 KiB, as age; large enough that the 16-byte tag and
+/// per-chunk work are noise, small enough for seeking and streaming.
+pub const DEFAULT_CHUNK_SIZE: u32 = 64 * 1024;
+/// Smallest chunk size: 1 KiB (below it the tag overhead exceeds 1.5%).
+pub const MIN_CHUNK_SIZE: u32 = 1024;
+/// Largest chunk size: 4 MiB, so that the encryptor's and decryptor's
+/// buffers (a few chunks) stay within the 16 MiB memory budget.
+pub const MAX_CHUNK_SIZE: u32 = 4 * 1024 * 1024;
+/// Most recipient stanzas in one header: bounds header parsing and the
+/// work of trying each stanza.
+pub const MAX_RECIPIENTS: usize = 256;
+/// AES-GCM tag appended to each chunk.
+pub const CHUNK_TAG_LEN: usize = 16;
+
+/// Options for a new encrypted file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileOptions {
+    /// Plaintext bytes per chunk, [`MIN_CHUNK_SIZE`] to [`MAX_CHUNK_SIZE`].
+    pub chunk_size: u32,
+}
+
+impl Default for FileOptions {
+    fn default() -> Self {
+        Self {
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+}
+
+/// Why a file could not be encrypted or decrypted. Carries no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// The header is malformed, of an unknown version, or above a bound.
+    #[error("malformed file header: {0}")]
+    Header(#[from] DecodeError),
+    /// The chunk size is outside [`MIN_CHUNK_SIZE`]..=[`MAX_CHUNK_SIZE`].
+    #[error("chunk size {0} is outside the allowed range")]
+    ChunkSize(u32),
+    /// The header's MAC does not verify: wrong file key, or a tampered header.
+    #[error("header authentication failed (wrong key or tampered header)")]
+    HeaderAuthentication,
+    /// No recipient stanza in the header opens with this identity.
+    #[error("this identity is not a recipient of the file")]
+    NotARecipient,
+    /// The file has no recipient stanzas; it needs the raw file key.
+    #[error("the file has no recipients; decrypt it with its file key")]
+    NoRecipients,
+    /// A chunk failed to authenticate: tampered, reordered, duplicated, from
+    /// another file, or cut short inside the chunk.
+    #[error("chunk {index} failed to authenticate")]
+    ChunkAuthentication {
+        /// Zero-based chunk index.
+        index: u64,
+    },
+    /// The body ends at a chunk boundary before the last chunk.
+    #[error("file is truncated")]
+    Truncated,
+    /// Bytes follow the last chunk.
+    #[error("data after the last chunk")]
+    TrailingData,
+    /// A recipient or identity string is malformed.
+    #[error("invalid {0}")]
+    InvalidKey(&'static str),
+    /// Resuming an encryption needs the rest of the plaintext; none came.
+    #[error("a resumed encryption ended without data")]
+    EmptyResume,
+    /// The chunk counter would overflow.
+    #[error("chunk counter exhausted")]
+    CounterExhausted,
+    /// The underlying reader or writer failed.
+    #[error("I/O error: {0}")]
+    Io(String),
+}
+
+impl FileError {
+    /// The `FileError` inside an `io::Error` returned by the `Read`, `Write`
+    /// or `Seek` implementations, if it is one.
+    pub fn from_io(error: &std::io::Error) -> Option<&FileError> {
+        error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<FileError>())
+    }
+
+    pub(crate) fn into_io(self) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, self)
+    }
+}
+
+impl From<std::io::Error> for FileError {
+    fn from(error: std::io::Error) -> Self {
+        match FileError::from_io(&error) {
+            Some(inner) => inner.clone(),
+            None => FileError::Io(error.to_string()),
+        }
+    }
+}

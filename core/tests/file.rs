@@ -1,0 +1,183 @@
+//! Streaming file encryption: round trips, seeking, resuming, recipients.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::io::{Cursor, Read, Seek, SeekFrom, Write};
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use sealkit::file::{
+    FileDecryptor, FileEncryptor, FileError, FileIdentity, FileKey, FileOptions, Recipient,
+    StreamDecryptor, encrypt_in_memory,
+};
+
+fn data(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+fn encrypt(plaintext: &[u8], key: &FileKey, chunk_size: u32, seed: u8) -> Vec<u8> {
+    let mut rng = ChaCha20Rng::from_seed([seed; 32]);
+    let mut encryptor =
+        FileEncryptor::with_options(Vec::new(), key, FileOptions { chunk_size }, &mut rng).unwrap();
+    // Odd-sized writes exercise the buffering.
+    for piece in plaintext.chunks(7_777) {
+        encryptor.write_all(piece).unwrap();
+    }
+    encryptor.finish().unwrap()
+}
+
+#[test]
+fn files_of_every_size_around_chunk_boundaries_round_trip() {
+    let key = FileKey::from_bytes([7; 32]);
+    for len in [0, 1, 1023, 1024, 1025, 2048, 5000, 3 * 1024 + 1] {
+        let plaintext = data(len);
+        let sealed = encrypt(&plaintext, &key, 1024, 1);
+        let mut out = Vec::new();
+        FileDecryptor::new(Cursor::new(&sealed), &key)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, plaintext, "seekable, len {len}");
+        let mut out = Vec::new();
+        StreamDecryptor::new(&sealed[..], &key)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, plaintext, "streaming, len {len}");
+    }
+}
+
+#[test]
+fn parallel_in_memory_and_streaming_produce_the_same_bytes() {
+    let key = FileKey::from_bytes([9; 32]);
+    let plaintext = data(3 * 1024 * 1024 + 17);
+    let streamed = encrypt(&plaintext, &key, 64 * 1024, 5);
+    let mut rng = ChaCha20Rng::from_seed([5; 32]);
+    let in_memory = encrypt_in_memory(&plaintext, &key, FileOptions::default(), &mut rng).unwrap();
+    assert_eq!(streamed, in_memory);
+}
+
+#[test]
+fn seeking_decrypts_any_range() {
+    let key = FileKey::from_bytes([3; 32]);
+    let plaintext = data(10_000);
+    let sealed = encrypt(&plaintext, &key, 1024, 2);
+    let mut reader = FileDecryptor::new(Cursor::new(&sealed), &key).unwrap();
+    assert_eq!(reader.seek(SeekFrom::End(0)).unwrap(), 10_000);
+    for (start, len) in [(0usize, 10usize), (1020, 10), (4096, 2000), (9_990, 10)] {
+        reader.seek(SeekFrom::Start(start as u64)).unwrap();
+        let mut out = vec![0u8; len];
+        reader.read_exact(&mut out).unwrap();
+        assert_eq!(out, plaintext[start..start + len]);
+    }
+    reader.seek(SeekFrom::End(-5)).unwrap();
+    let mut tail = Vec::new();
+    reader.read_to_end(&mut tail).unwrap();
+    assert_eq!(tail, plaintext[9_995..]);
+}
+
+#[test]
+fn an_interrupted_encryption_resumes_byte_for_byte() {
+    let key = FileKey::from_bytes([4; 32]);
+    let chunk = 64 * 1024;
+    let plaintext = data(40 * chunk + 123);
+    let whole = encrypt(&plaintext, &key, chunk as u32, 3);
+    // First attempt: writes more than a batch, then the upload breaks (no finish).
+    let mut rng = ChaCha20Rng::from_seed([3; 32]);
+    let options = FileOptions {
+        chunk_size: chunk as u32,
+    };
+    let mut first = FileEncryptor::with_options(Vec::new(), &key, options, &mut rng).unwrap();
+    first.write_all(&plaintext[..25 * chunk]).unwrap();
+    let header = first.header().to_vec();
+    let done = first.chunks_written();
+    assert!(done > 0 && done < 25);
+    // The bytes that reached the server: header + `done` chunks.
+    let uploaded = header.len() + done as usize * (chunk + 16);
+    let mut resumed = FileEncryptor::resume(Vec::new(), &key, &header, done).unwrap();
+    resumed
+        .write_all(&plaintext[done as usize * chunk..])
+        .unwrap();
+    let rest = resumed.finish().unwrap();
+    let mut joined = whole[..uploaded].to_vec();
+    joined.extend_from_slice(&rest);
+    assert_eq!(joined, whole);
+    // A resume with nothing left to write is refused rather than sealing an
+    // empty last chunk (which would make a different file).
+    let resumed = FileEncryptor::resume(Vec::new(), &key, &header, done).unwrap();
+    assert_eq!(resumed.finish().err(), Some(FileError::EmptyResume));
+}
+
+#[test]
+fn recipients_x25519_xwing_and_device_identities_open_the_file() {
+    let mut rng = ChaCha20Rng::from_seed([8; 32]);
+    let x25519 = FileIdentity::generate_x25519(&mut rng);
+    let xwing = FileIdentity::generate_xwing(&mut rng);
+    let device = sealkit::identity::IdentityKeyPair::generate(&mut rng);
+    let device_identity = FileIdentity::from_device(&device).unwrap();
+    let recipients = vec![
+        x25519.recipient(),
+        xwing.recipient(),
+        Recipient::from_device(device.public()).unwrap(),
+    ];
+    let plaintext = data(5_000);
+    let (mut encryptor, _key) = FileEncryptor::to_recipients(
+        Vec::new(),
+        &recipients,
+        FileOptions { chunk_size: 1024 },
+        &mut rng,
+    )
+    .unwrap();
+    encryptor.write_all(&plaintext).unwrap();
+    let sealed = encryptor.finish().unwrap();
+    for identity in [&x25519, &xwing, &device_identity] {
+        let mut out = Vec::new();
+        FileDecryptor::with_identity(Cursor::new(&sealed), identity)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, plaintext);
+    }
+    let stranger = FileIdentity::generate_xwing(&mut rng);
+    assert_eq!(
+        FileDecryptor::with_identity(Cursor::new(&sealed), &stranger).err(),
+        Some(FileError::NotARecipient)
+    );
+    // Text forms round-trip.
+    let text = xwing.recipient().to_string();
+    assert_eq!(text.parse::<Recipient>().unwrap().to_string(), text);
+    let secret = xwing.to_secret_string();
+    assert_eq!(
+        FileIdentity::from_secret_string(&secret)
+            .unwrap()
+            .recipient()
+            .to_string(),
+        text
+    );
+}
+
+#[test]
+fn truncation_at_a_chunk_boundary_and_a_wrong_key_are_reported() {
+    let key = FileKey::from_bytes([1; 32]);
+    let sealed = encrypt(&data(4096), &key, 1024, 4);
+    let header_len = sealed.len() - 4 * (1024 + 16);
+    let cut = &sealed[..header_len + 2 * (1024 + 16)];
+    let error = StreamDecryptor::new(cut, &key)
+        .unwrap()
+        .read_to_end(&mut Vec::new())
+        .unwrap_err();
+    assert_eq!(FileError::from_io(&error), Some(&FileError::Truncated));
+    let error = FileDecryptor::new(Cursor::new(cut), &key)
+        .unwrap()
+        .read_to_end(&mut Vec::new())
+        .unwrap_err();
+    assert_eq!(FileError::from_io(&error), Some(&FileError::Truncated));
+    assert_eq!(
+        FileDecryptor::new(Cursor::new(&sealed), &FileKey::from_bytes([2; 32])).err(),
+        Some(FileError::HeaderAuthentication)
+    );
+}
