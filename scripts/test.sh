@@ -20,6 +20,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "Rust tests (unit, integration, proptest, known answers, doc tests)"
 cargo test --workspace
 
+step "core with the optional async feature (clippy and its tests)"
+cargo clippy -p sealkit --all-targets --features async -- -D warnings
+cargo test -p sealkit --features async --lib file::
+
 step "core builds for wasm32-unknown-unknown"
 cargo build -p sealkit --target wasm32-unknown-unknown
 

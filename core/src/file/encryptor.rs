@@ -273,6 +273,21 @@ fn os_seed() -> Result<[u8; 32], FileError> {
     Ok(seed)
 }
 
+impl FileEncryptor<Vec<u8>> {
+    /// Takes the ciphertext produced so far (for the async adapter, which
+    /// encrypts into a buffer and writes it out itself).
+    #[cfg(feature = "async")]
+    pub(crate) fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Seals the final chunk into the buffer without consuming the encryptor.
+    #[cfg(feature = "async")]
+    pub(crate) fn finish_into_buffer(self) -> Result<Vec<u8>, FileError> {
+        self.finish()
+    }
+}
+
 /// Seals consecutive full chunks starting at index `first`, none of them
 /// last. On all cores with the `parallel` feature; same bytes either way.
 fn seal_chunks(cipher: &ChunkCipher, first: u64, plaintext: &[u8], chunk_size: usize) -> Vec<u8> {

@@ -21,6 +21,8 @@
 //! - [`FilePayload`]: chunk-level access for range requests and for callers
 //!   that do the bulk AEAD elsewhere (WebCrypto).
 
+#[cfg(feature = "async")]
+mod async_encryptor;
 mod cipher;
 mod decryptor;
 mod encryptor;
@@ -28,6 +30,8 @@ mod header;
 mod key;
 mod recipients;
 
+#[cfg(feature = "async")]
+pub use async_encryptor::AsyncFileEncryptor;
 pub use cipher::FilePayload;
 pub use decryptor::{FileDecryptor, StreamDecryptor};
 pub use encryptor::{FileEncryptor, encrypt_in_memory};
