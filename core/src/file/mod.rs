@@ -20,6 +20,23 @@
 //!   decrypting only the chunks a read touches.
 //! - [`FilePayload`]: chunk-level access for range requests and for callers
 //!   that do the bulk AEAD elsewhere (WebCrypto).
+//!
+//! ```
+//! use std::io::{Cursor, Read, Seek, SeekFrom, Write};
+//! use sealkit::file::{FileDecryptor, FileEncryptor, FileKey};
+//!
+//! let key = FileKey::random()?; // send key.to_bytes() inside an encrypted message
+//! let mut encryptor = FileEncryptor::new(Vec::new(), &key)?;
+//! encryptor.write_all(b"attachment bytes")?;
+//! let sealed = encryptor.finish()?; // mandatory: seals the last chunk
+//!
+//! let mut reader = FileDecryptor::new(Cursor::new(sealed), &key)?;
+//! reader.seek(SeekFrom::Start(11))?;
+//! let mut tail = String::new();
+//! reader.read_to_string(&mut tail)?;
+//! assert_eq!(tail, "bytes");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #[cfg(feature = "async")]
 mod async_encryptor;
