@@ -33,6 +33,24 @@ pub(crate) fn seal(
         .unwrap_or_default()
 }
 
+/// Encrypts `buffer` in place and returns the detached tag.
+#[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
+pub(crate) fn seal_detached(
+    key: &[u8; 32],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buffer: &mut [u8],
+) -> Result<[u8; TAG_LEN], AeadError> {
+    use aes_gcm::aead::AeadInOut;
+    let cipher = Aes256Gcm::new(key.into());
+    let tag = cipher
+        .encrypt_inout_detached(&Nonce::from(*nonce), aad, buffer.into())
+        .map_err(|_| AeadError)?;
+    let mut out = [0u8; TAG_LEN];
+    out.copy_from_slice(&tag);
+    Ok(out)
+}
+
 pub(crate) fn open(
     key: &[u8; 32],
     nonce: &[u8; NONCE_LEN],

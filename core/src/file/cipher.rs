@@ -51,25 +51,51 @@ impl ChunkCipher {
         }
     }
 
-    /// Encrypts `buffer` in place and appends the tag.
-    pub(crate) fn seal(&self, index: u64, last: bool, buffer: &mut Vec<u8>) {
+    /// Encrypts `data` in place and returns the tag.
+    ///
+    /// # Errors
+    /// [`FileError::ChunkSize`] if the AEAD refuses the input (only above
+    /// AES-GCM's 64 GiB limit, far beyond [`super::MAX_CHUNK_SIZE`]).
+    pub(crate) fn seal_detached(
+        &self,
+        index: u64,
+        last: bool,
+        data: &mut [u8],
+    ) -> Result<[u8; CHUNK_TAG_LEN], FileError> {
         let nonce = chunk_nonce(index, last);
+        let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        let too_large = move || FileError::ChunkSize(len);
         #[cfg(not(target_arch = "wasm32"))]
         {
             let nonce = ring::aead::Nonce::assume_unique_for_key(nonce);
-            // ring's seal fails only for inputs above AES-GCM's 64 GiB limit.
-            if let Ok(tag) = self.key.seal_in_place_separate_tag(
-                nonce,
-                ring::aead::Aad::empty(),
-                buffer.as_mut_slice(),
-            ) {
-                buffer.extend_from_slice(tag.as_ref());
-            }
+            let tag = self
+                .key
+                .seal_in_place_separate_tag(nonce, ring::aead::Aad::empty(), data)
+                .map_err(|_| too_large())?;
+            let mut out = [0u8; CHUNK_TAG_LEN];
+            out.copy_from_slice(tag.as_ref());
+            Ok(out)
         }
         #[cfg(target_arch = "wasm32")]
         {
-            *buffer = crate::crypto::aead::seal(&self.key, &nonce, &[], buffer);
+            crate::crypto::aead::seal_detached(&self.key, &nonce, &[], data)
+                .map_err(|_| too_large())
         }
+    }
+
+    /// Encrypts `buffer` in place and appends the tag.
+    ///
+    /// # Errors
+    /// As [`ChunkCipher::seal_detached`].
+    pub(crate) fn seal(
+        &self,
+        index: u64,
+        last: bool,
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), FileError> {
+        let tag = self.seal_detached(index, last, buffer.as_mut_slice())?;
+        buffer.extend_from_slice(&tag);
+        Ok(())
     }
 
     /// Decrypts `buffer` (ciphertext and tag) in place, leaving the plaintext.
@@ -220,10 +246,20 @@ mod tests {
         ] {
             let plaintext: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
             let mut ours = plaintext.clone();
-            cipher.seal(index, last, &mut ours);
+            cipher.seal(index, last, &mut ours).unwrap();
             let reference =
                 crate::crypto::aead::seal(&key, &chunk_nonce(index, last), &[], &plaintext);
             assert_eq!(ours, reference, "chunk {index} last={last} len={len}");
+            let mut detached = plaintext.clone();
+            let tag = crate::crypto::aead::seal_detached(
+                &key,
+                &chunk_nonce(index, last),
+                &[],
+                &mut detached,
+            )
+            .unwrap();
+            detached.extend_from_slice(&tag);
+            assert_eq!(ours, detached);
             cipher.open(index, last, &mut ours).unwrap();
             assert_eq!(ours, plaintext);
         }

@@ -197,7 +197,7 @@ impl<W: Write> FileEncryptor<W> {
     fn seal_front(&mut self, count: usize) -> Result<(), FileError> {
         let bytes = count * self.chunk_size;
         let first = self.next_index;
-        self.next_index = first
+        let next = first
             .checked_add(count as u64)
             .ok_or(FileError::CounterExhausted)?;
         let sealed = seal_chunks(
@@ -205,9 +205,12 @@ impl<W: Write> FileEncryptor<W> {
             first,
             self.buffer.get(..bytes).unwrap_or_default(),
             self.chunk_size,
-        );
+        )?;
         self.buffer.drain(..bytes);
-        self.write_out(&sealed)
+        self.write_out(&sealed)?;
+        // Counted only once written, so `chunks_written` is a safe resume point.
+        self.next_index = next;
+        Ok(())
     }
 
     fn write_out(&mut self, bytes: &[u8]) -> Result<(), FileError> {
@@ -239,7 +242,7 @@ impl<W: Write> FileEncryptor<W> {
             return Err(FileError::EmptyResume);
         }
         let mut last = std::mem::take(&mut self.buffer);
-        self.cipher.seal(self.next_index, true, &mut last);
+        self.cipher.seal(self.next_index, true, &mut last)?;
         self.write_out(&last)?;
         self.out.flush()?;
         Ok(self.out)
@@ -290,15 +293,23 @@ impl FileEncryptor<Vec<u8>> {
 
 /// Seals consecutive full chunks starting at index `first`, none of them
 /// last. On all cores with the `parallel` feature; same bytes either way.
-fn seal_chunks(cipher: &ChunkCipher, first: u64, plaintext: &[u8], chunk_size: usize) -> Vec<u8> {
+fn seal_chunks(
+    cipher: &ChunkCipher,
+    first: u64,
+    plaintext: &[u8],
+    chunk_size: usize,
+) -> Result<Vec<u8>, FileError> {
     let sealed_len = chunk_size + CHUNK_TAG_LEN;
     let count = plaintext.len() / chunk_size;
     let mut out = vec![0u8; count * sealed_len];
-    let seal_one = |(i, (slot, chunk)): (usize, (&mut [u8], &[u8]))| {
-        let mut buffer = Vec::with_capacity(sealed_len);
-        buffer.extend_from_slice(chunk);
-        cipher.seal(first.wrapping_add(i as u64), false, &mut buffer);
-        slot.copy_from_slice(&buffer);
+    // Each output slot gets its plaintext copied in and sealed in place,
+    // the tag written after it: no per-chunk allocation.
+    let seal_one = |(i, (slot, chunk)): (usize, (&mut [u8], &[u8]))| -> Result<(), FileError> {
+        let (body, tag_slot) = slot.split_at_mut(chunk_size);
+        body.copy_from_slice(chunk);
+        let tag = cipher.seal_detached(first.wrapping_add(i as u64), false, body)?;
+        tag_slot.copy_from_slice(&tag);
+        Ok(())
     };
     #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
     {
@@ -307,15 +318,15 @@ fn seal_chunks(cipher: &ChunkCipher, first: u64, plaintext: &[u8], chunk_size: u
             out.par_chunks_mut(sealed_len)
                 .zip(plaintext.par_chunks(chunk_size))
                 .enumerate()
-                .for_each(seal_one);
-            return out;
+                .try_for_each(seal_one)?;
+            return Ok(out);
         }
     }
     out.chunks_mut(sealed_len)
         .zip(plaintext.chunks(chunk_size))
         .enumerate()
-        .for_each(seal_one);
-    out
+        .try_for_each(seal_one)?;
+    Ok(out)
 }
 
 /// Encrypts a whole buffer at once (all chunks in parallel with the
@@ -342,7 +353,7 @@ pub fn encrypt_in_memory<R: CryptoRng>(
         0,
         plaintext.get(..body).unwrap_or_default(),
         chunk_size,
-    );
+    )?;
     encryptor.next_index = full_before_last as u64;
     encryptor.write_out(&sealed)?;
     encryptor

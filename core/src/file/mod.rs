@@ -117,12 +117,12 @@ pub enum FileError {
         /// Zero-based chunk index.
         index: u64,
     },
-    /// The body ends at a chunk boundary before the last chunk.
+    /// The body is cut short: it ends at a chunk boundary before the last
+    /// chunk, or its final piece is shorter than a tag (16 bytes). A file cut
+    /// inside a chunk with more left is reported as `ChunkAuthentication`;
+    /// bytes appended after the last chunk also surface as one of the two.
     #[error("file is truncated")]
     Truncated,
-    /// Bytes follow the last chunk.
-    #[error("data after the last chunk")]
-    TrailingData,
     /// A recipient or identity string is malformed.
     #[error("invalid {0}")]
     InvalidKey(&'static str),
