@@ -1116,6 +1116,70 @@ fn a_stream_decryptor_that_failed_on_a_damaged_chunk_keeps_failing() {
     );
 }
 
+/// A reader that hands out at most a few bytes per call and is interrupted
+/// every third call, as pipes and sockets may be.
+struct Trickle<'a> {
+    inner: Cursor<&'a [u8]>,
+    calls: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 3 == 0 {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        let n = buf.len().min(self.calls % 7 + 1);
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+impl Seek for Trickle<'_> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+#[test]
+fn short_and_interrupted_reads_give_the_same_results() {
+    let key = file_key();
+    let plaintext = data(3 * CHUNK as usize + 7);
+    let sealed = encrypt(&plaintext, &key, 29);
+    let h = header_len(&sealed);
+    let mut flipped = sealed.clone();
+    flipped[h + FULL + 100] ^= 4;
+    let cases: [(&[u8], Result<(), FileError>); 3] = [
+        (&sealed, Ok(())),
+        (&sealed[..h + 2 * FULL], Err(FileError::Truncated)),
+        (&flipped, Err(FileError::ChunkAuthentication { index: 1 })),
+    ];
+    for (bytes, expected) in cases {
+        let trickle = || Trickle {
+            inner: Cursor::new(bytes),
+            calls: 0,
+        };
+        let mut out = Vec::new();
+        let result = FileDecryptor::new(trickle(), &key)
+            .unwrap()
+            .read_to_end(&mut out)
+            .map(drop)
+            .map_err(|e| io_kind(&e));
+        assert_eq!(result, expected, "FileDecryptor");
+        assert!(plaintext.starts_with(&out));
+        let mut out = Vec::new();
+        let result = StreamDecryptor::new(trickle(), &key)
+            .unwrap()
+            .read_to_end(&mut out)
+            .map(drop)
+            .map_err(|e| io_kind(&e));
+        assert_eq!(result, expected, "StreamDecryptor");
+        assert!(plaintext.starts_with(&out));
+        if expected.is_ok() {
+            assert_eq!(out, plaintext);
+        }
+    }
+}
+
 // ------------------------------------------------------------- proptests
 
 proptest! {
