@@ -193,7 +193,10 @@ impl Write for BreaksAfter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         let room = self.limit.saturating_sub(self.bytes.len());
         if room == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "connection lost"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "connection lost",
+            ));
         }
         let n = room.min(data.len());
         self.bytes.extend_from_slice(&data[..n]);
@@ -209,11 +212,16 @@ impl Write for BreaksAfter {
 fn after_a_write_fails_mid_batch_chunks_written_is_a_safe_resume_point() {
     let key = FileKey::from_bytes([5; 32]);
     let chunk = 64 * 1024;
-    let options = FileOptions { chunk_size: chunk as u32 };
+    let options = FileOptions {
+        chunk_size: chunk as u32,
+    };
     let plaintext = data(40 * chunk + 9);
     let whole = encrypt(&plaintext, &key, chunk as u32, 6);
     let mut rng = ChaCha20Rng::from_seed([6; 32]);
-    let sink = BreaksAfter { bytes: Vec::new(), limit: 1_500_000 };
+    let sink = BreaksAfter {
+        bytes: Vec::new(),
+        limit: 1_500_000,
+    };
     let mut encryptor = FileEncryptor::with_options(sink, &key, options, &mut rng).unwrap();
     let mut written = 0;
     while written < plaintext.len() {
@@ -226,7 +234,10 @@ fn after_a_write_fails_mid_batch_chunks_written_is_a_safe_resume_point() {
     let done = encryptor.chunks_written() as usize;
     // Every chunk counted really reached the writer.
     let counted = header.len() + done * (chunk + 16);
-    assert!(counted <= 1_500_000, "counted {counted} bytes, only 1.5 MB stored");
+    assert!(
+        counted <= 1_500_000,
+        "counted {counted} bytes, only 1.5 MB stored"
+    );
     let mut resumed = FileEncryptor::resume(Vec::new(), &key, &header, done as u64).unwrap();
     resumed.write_all(&plaintext[done * chunk..]).unwrap();
     let mut joined = whole[..counted].to_vec();

@@ -7,7 +7,8 @@
 //!   fetched and decrypted. Memory: one chunk.
 //! - [`StreamDecryptor`] (`Read` inputs such as pipes): chunk after chunk,
 //!   with one byte of read-ahead to know which chunk is last, so that a
-//!   stream cut at a chunk boundary is reported as truncated.
+//!   stream cut at a chunk boundary is reported as truncated. After any
+//!   error it keeps returning that error (it cannot re-read the input).
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -247,6 +248,10 @@ pub struct StreamDecryptor<R: Read> {
     next_chunk: u64,
     lookahead: Option<u8>,
     reached_end: bool,
+    /// The first error: a stream cannot re-read what it consumed, so after
+    /// any failure every later read fails the same way (never a later
+    /// chunk's plaintext).
+    failed: Option<FileError>,
 }
 
 impl<R: Read> std::fmt::Debug for StreamDecryptor<R> {
@@ -286,6 +291,7 @@ impl<R: Read> StreamDecryptor<R> {
             next_chunk: 0,
             lookahead: None,
             reached_end: false,
+            failed: None,
         }
     }
 
@@ -326,7 +332,14 @@ impl<R: Read> Read for StreamDecryptor<R> {
             if self.reached_end {
                 return Ok(0);
             }
-            self.next_chunk().map_err(FileError::into_io)?;
+            if let Some(error) = &self.failed {
+                return Err(error.clone().into_io());
+            }
+            if let Err(error) = self.next_chunk() {
+                self.plaintext.clear();
+                self.failed = Some(error.clone());
+                return Err(error.into_io());
+            }
         }
     }
 }
