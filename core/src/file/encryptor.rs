@@ -34,6 +34,8 @@ pub struct FileEncryptor<W: Write> {
     batch_chunks: usize,
     next_index: u64,
     buffer: Vec<u8>,
+    /// Reused output of the last sealed batch (allocated once).
+    sealed: Vec<u8>,
     /// Set when a write failed: the output is incomplete, refuse to continue.
     poisoned: bool,
 }
@@ -171,6 +173,7 @@ impl<W: Write> FileEncryptor<W> {
             batch_chunks,
             next_index,
             buffer: Vec::with_capacity(batch_chunks * chunk_size + 1),
+            sealed: Vec::new(),
             poisoned: false,
         })
     }
@@ -196,19 +199,28 @@ impl<W: Write> FileEncryptor<W> {
     /// Seals the first `count` full chunks of the buffer as non-last chunks.
     fn seal_front(&mut self, count: usize) -> Result<(), FileError> {
         let bytes = count * self.chunk_size;
+        let buffer = std::mem::take(&mut self.buffer);
+        let result = self.seal_and_write(buffer.get(..bytes).unwrap_or_default());
+        self.buffer = buffer;
+        self.buffer.drain(..bytes);
+        result
+    }
+
+    /// Seals `plaintext` (whole chunks, none of them last) into the reused
+    /// output buffer and writes it. Counts the chunks only once written, so
+    /// `chunks_written` is always a safe resume point.
+    fn seal_and_write(&mut self, plaintext: &[u8]) -> Result<(), FileError> {
+        let count = plaintext.len() / self.chunk_size;
         let first = self.next_index;
         let next = first
             .checked_add(count as u64)
             .ok_or(FileError::CounterExhausted)?;
-        let sealed = seal_chunks(
-            &self.cipher,
-            first,
-            self.buffer.get(..bytes).unwrap_or_default(),
-            self.chunk_size,
-        )?;
-        self.buffer.drain(..bytes);
-        self.write_out(&sealed)?;
-        // Counted only once written, so `chunks_written` is a safe resume point.
+        let mut sealed = std::mem::take(&mut self.sealed);
+        sealed.resize(count * (self.chunk_size + CHUNK_TAG_LEN), 0);
+        let result = seal_chunks_into(&self.cipher, first, plaintext, self.chunk_size, &mut sealed)
+            .and_then(|()| self.write_out(&sealed));
+        self.sealed = sealed;
+        result?;
         self.next_index = next;
         Ok(())
     }
@@ -254,6 +266,16 @@ impl<W: Write> Write for FileEncryptor<W> {
         if self.poisoned {
             return Err(FileError::Io("an earlier write failed".into()).into_io());
         }
+        // Nothing buffered and more than a batch given: seal whole batches
+        // straight from the caller's slice (the data after them shows they
+        // are not last), skipping the staging copy.
+        let batch = self.batch_chunks * self.chunk_size;
+        if self.buffer.is_empty() && data.len() > batch {
+            let direct = ((data.len() - 1) / batch) * batch;
+            self.seal_and_write(data.get(..direct).unwrap_or_default())
+                .map_err(FileError::into_io)?;
+            return Ok(direct);
+        }
         // Take at most what fits a batch plus one byte, so the buffer stays bounded.
         let room = (self.batch_chunks * self.chunk_size + 1)
             .saturating_sub(self.buffer.len())
@@ -292,18 +314,17 @@ impl FileEncryptor<Vec<u8>> {
 }
 
 /// Seals consecutive full chunks starting at index `first`, none of them
-/// last. On all cores with the `parallel` feature; same bytes either way.
-fn seal_chunks(
+/// last, into `out` (exactly `count * (chunk_size + 16)` bytes): each slot
+/// gets its plaintext copied in, sealed in place, and its tag after it. On
+/// all cores with the `parallel` feature (copy included); same bytes either way.
+fn seal_chunks_into(
     cipher: &ChunkCipher,
     first: u64,
     plaintext: &[u8],
     chunk_size: usize,
-) -> Result<Vec<u8>, FileError> {
+    out: &mut [u8],
+) -> Result<(), FileError> {
     let sealed_len = chunk_size + CHUNK_TAG_LEN;
-    let count = plaintext.len() / chunk_size;
-    let mut out = vec![0u8; count * sealed_len];
-    // Each output slot gets its plaintext copied in and sealed in place,
-    // the tag written after it: no per-chunk allocation.
     let seal_one = |(i, (slot, chunk)): (usize, (&mut [u8], &[u8]))| -> Result<(), FileError> {
         let (body, tag_slot) = slot.split_at_mut(chunk_size);
         body.copy_from_slice(chunk);
@@ -314,19 +335,18 @@ fn seal_chunks(
     #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
     {
         use rayon::prelude::*;
-        if count > 1 {
-            out.par_chunks_mut(sealed_len)
+        if plaintext.len() > chunk_size {
+            return out
+                .par_chunks_mut(sealed_len)
                 .zip(plaintext.par_chunks(chunk_size))
                 .enumerate()
-                .try_for_each(seal_one)?;
-            return Ok(out);
+                .try_for_each(seal_one);
         }
     }
     out.chunks_mut(sealed_len)
         .zip(plaintext.chunks(chunk_size))
         .enumerate()
-        .try_for_each(seal_one)?;
-    Ok(out)
+        .try_for_each(seal_one)
 }
 
 /// Encrypts a whole buffer at once (all chunks in parallel with the
@@ -342,23 +362,29 @@ pub fn encrypt_in_memory<R: CryptoRng>(
     rng: &mut R,
 ) -> Result<Vec<u8>, FileError> {
     let chunk_size = options.chunk_size as usize;
-    let mut out = Vec::with_capacity(
-        plaintext.len() + plaintext.len() / chunk_size.max(1) * CHUNK_TAG_LEN + 256,
-    );
-    let mut encryptor = FileEncryptor::with_options(&mut out, key, options, rng)?;
+    let mut header = Vec::new();
+    let encryptor = FileEncryptor::with_options(&mut header, key, options, rng)?;
+    let cipher = encryptor.cipher;
     let full_before_last = plaintext.len().saturating_sub(1) / chunk_size;
     let body = full_before_last * chunk_size;
-    let sealed = seal_chunks(
-        &encryptor.cipher,
+    let sealed_body = full_before_last * (chunk_size + CHUNK_TAG_LEN);
+    let last = plaintext.get(body..).unwrap_or_default();
+    let header_len = header.len();
+    // One allocation of the final size; the chunks are sealed into it in place.
+    let mut out = vec![0u8; header_len + sealed_body + last.len() + CHUNK_TAG_LEN];
+    let (head, rest) = out.split_at_mut(header_len);
+    head.copy_from_slice(&header);
+    let (sealed, tail) = rest.split_at_mut(sealed_body);
+    seal_chunks_into(
+        &cipher,
         0,
         plaintext.get(..body).unwrap_or_default(),
         chunk_size,
+        sealed,
     )?;
-    encryptor.next_index = full_before_last as u64;
-    encryptor.write_out(&sealed)?;
-    encryptor
-        .buffer
-        .extend_from_slice(plaintext.get(body..).unwrap_or_default());
-    encryptor.finish()?;
+    let (last_body, last_tag) = tail.split_at_mut(last.len());
+    last_body.copy_from_slice(last);
+    let tag = cipher.seal_detached(full_before_last as u64, true, last_body)?;
+    last_tag.copy_from_slice(&tag);
     Ok(out)
 }
