@@ -141,6 +141,14 @@ fn file_encrypt(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("sealkit_2cores", label), |b| {
             b.iter(|| sealkit_encrypt(black_box(&data), &key, chunk_size, &mut r));
         });
+        group.bench_function(BenchmarkId::new("sealkit_in_memory_1core", label), |b| {
+            pool.install(|| {
+                b.iter(|| {
+                    encrypt_in_memory(black_box(&data), &key, FileOptions { chunk_size }, &mut r)
+                        .unwrap()
+                })
+            });
+        });
         group.bench_function(BenchmarkId::new("sealkit_in_memory_2cores", label), |b| {
             b.iter(|| {
                 encrypt_in_memory(black_box(&data), &key, FileOptions { chunk_size }, &mut r)

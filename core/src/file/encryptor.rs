@@ -267,14 +267,18 @@ impl<W: Write> Write for FileEncryptor<W> {
             return Err(FileError::Io("an earlier write failed".into()).into_io());
         }
         // Nothing buffered and more than a batch given: seal whole batches
-        // straight from the caller's slice (the data after them shows they
-        // are not last), skipping the staging copy.
+        // straight from the caller's slice, one batch at a time through the
+        // reused output buffer (the data after them shows they are not
+        // last), skipping the staging copy.
         let batch = self.batch_chunks * self.chunk_size;
         if self.buffer.is_empty() && data.len() > batch {
-            let direct = ((data.len() - 1) / batch) * batch;
-            self.seal_and_write(data.get(..direct).unwrap_or_default())
-                .map_err(FileError::into_io)?;
-            return Ok(direct);
+            let mut done = 0;
+            while data.len() - done > batch {
+                self.seal_and_write(data.get(done..done + batch).unwrap_or_default())
+                    .map_err(FileError::into_io)?;
+                done += batch;
+            }
+            return Ok(done);
         }
         // Take at most what fits a batch plus one byte, so the buffer stays bounded.
         let room = (self.batch_chunks * self.chunk_size + 1)
