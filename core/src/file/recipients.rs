@@ -104,45 +104,66 @@ impl Recipient {
         file_key: &FileKey,
         salt: &[u8; 32],
     ) -> Result<Stanza, FileError> {
-        let seal_error = |_| FileError::InvalidKey("recipient (HPKE seal failed)");
-        let (kind, encapsulated_key, wrapped_key) = match self {
+        match self {
             Self::X25519(key) => {
-                let aad = aad(StanzaKind::X25519, salt);
-                let (enc, ct) =
-                    hpke::single_shot_seal_with_rng::<AesGcm256, HkdfSha256, X25519HkdfSha256>(
-                        &OpModeS::Base,
-                        key,
-                        HPKE_INFO,
-                        file_key.0.as_bytes(),
-                        &aad,
-                        rng,
-                    )
-                    .map_err(seal_error)?;
-                (StanzaKind::X25519, enc.to_bytes().to_vec(), ct)
+                seal_stanza::<X25519HkdfSha256, R>(StanzaKind::X25519, key, rng, file_key, salt)
             }
             Self::XWing(key) => {
-                let aad = aad(StanzaKind::XWing, salt);
-                let (enc, ct) = hpke::single_shot_seal_with_rng::<AesGcm256, HkdfSha256, XWing>(
-                    &OpModeS::Base,
-                    key,
-                    HPKE_INFO,
-                    file_key.0.as_bytes(),
-                    &aad,
-                    rng,
-                )
-                .map_err(seal_error)?;
-                (StanzaKind::XWing, enc.to_bytes().to_vec(), ct)
+                seal_stanza::<XWing, R>(StanzaKind::XWing, key, rng, file_key, salt)
             }
-        };
-        if wrapped_key.len() != WRAPPED_KEY_LEN {
-            return Err(FileError::InvalidKey("recipient (wrapped key length)"));
         }
-        Ok(Stanza {
-            kind,
-            encapsulated_key,
-            wrapped_key,
-        })
     }
+}
+
+/// One stanza: `(enc, ct) = SealBase(pk, info, aad = kind || salt, file key)`
+/// with HKDF-SHA256 and AES-256-GCM (RFC 9180 section 6.1).
+fn seal_stanza<K: hpke::Kem, R: CryptoRng>(
+    kind: StanzaKind,
+    key: &K::PublicKey,
+    rng: &mut R,
+    file_key: &FileKey,
+    salt: &[u8; 32],
+) -> Result<Stanza, FileError> {
+    let (enc, wrapped_key) = hpke::single_shot_seal_with_rng::<AesGcm256, HkdfSha256, K>(
+        &OpModeS::Base,
+        key,
+        HPKE_INFO,
+        file_key.0.as_bytes(),
+        &aad(kind, salt),
+        rng,
+    )
+    .map_err(|_| FileError::InvalidKey("recipient (HPKE seal failed)"))?;
+    if wrapped_key.len() != WRAPPED_KEY_LEN {
+        return Err(FileError::InvalidKey("recipient (wrapped key length)"));
+    }
+    Ok(Stanza {
+        kind,
+        encapsulated_key: enc.to_bytes().to_vec(),
+        wrapped_key,
+    })
+}
+
+/// Opens one stanza: `OpenBase(enc, sk, info, aad = kind || salt, ct)`;
+/// `None` when it is not sealed to `secret` (or is malformed).
+fn open_stanza<K: hpke::Kem>(
+    secret: &K::PrivateKey,
+    stanza: &Stanza,
+    salt: &[u8; 32],
+) -> Option<FileKey> {
+    let enc = K::EncappedKey::from_bytes(&stanza.encapsulated_key).ok()?;
+    let opened = hpke::single_shot_open::<AesGcm256, HkdfSha256, K>(
+        &OpModeR::Base,
+        secret,
+        &enc,
+        HPKE_INFO,
+        &stanza.wrapped_key,
+        &aad(stanza.kind, salt),
+    )
+    .ok()?;
+    let opened = Zeroizing::new(opened);
+    <[u8; 32]>::try_from(opened.as_slice())
+        .ok()
+        .map(FileKey::from_bytes)
 }
 
 fn aad(kind: StanzaKind, salt: &[u8; 32]) -> [u8; 33] {
@@ -258,42 +279,15 @@ impl FileIdentity {
         for stanza in stanzas {
             let opened = match (self, stanza.kind) {
                 (Self::X25519(secret), StanzaKind::X25519) => {
-                    let Ok(enc) = <X25519HkdfSha256 as hpke::Kem>::EncappedKey::from_bytes(
-                        &stanza.encapsulated_key,
-                    ) else {
-                        continue;
-                    };
-                    hpke::single_shot_open::<AesGcm256, HkdfSha256, X25519HkdfSha256>(
-                        &OpModeR::Base,
-                        secret,
-                        &enc,
-                        HPKE_INFO,
-                        &stanza.wrapped_key,
-                        &aad(StanzaKind::X25519, salt),
-                    )
+                    open_stanza::<X25519HkdfSha256>(secret, stanza, salt)
                 }
                 (Self::XWing(secret), StanzaKind::XWing) => {
-                    let Ok(enc) =
-                        <XWing as hpke::Kem>::EncappedKey::from_bytes(&stanza.encapsulated_key)
-                    else {
-                        continue;
-                    };
-                    hpke::single_shot_open::<AesGcm256, HkdfSha256, XWing>(
-                        &OpModeR::Base,
-                        secret,
-                        &enc,
-                        HPKE_INFO,
-                        &stanza.wrapped_key,
-                        &aad(StanzaKind::XWing, salt),
-                    )
+                    open_stanza::<XWing>(secret, stanza, salt)
                 }
-                _ => continue,
+                _ => None,
             };
-            if let Ok(bytes) = opened {
-                let bytes = Zeroizing::new(bytes);
-                if let Ok(key) = <[u8; 32]>::try_from(bytes.as_slice()) {
-                    return Ok(FileKey::from_bytes(key));
-                }
+            if let Some(key) = opened {
+                return Ok(key);
             }
         }
         Err(FileError::NotARecipient)
