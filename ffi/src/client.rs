@@ -2,6 +2,7 @@
 //! converts its arguments, calls the core method of the same name and maps
 //! the result; see the core docs for what each operation guarantees.
 
+use sealkit::file::Recipient;
 use sealkit::store::{MemoryStore, SqliteStore};
 use sealkit::{Client, IdentityKey, PrekeyBundle};
 use zeroize::Zeroizing;
@@ -77,6 +78,15 @@ impl SealkitClient {
     /// This device's public identity key (64 bytes).
     pub fn identity(&self) -> Vec<u8> {
         self.inner.identity().to_bytes().to_vec()
+    }
+
+    /// This device's identity as a file recipient (`sealkit1-x25519-...`,
+    /// its X25519 key), for `encrypt_file_to_recipients` on another device.
+    ///
+    /// # Errors
+    /// `InvalidInput` (never for a valid identity).
+    pub fn file_recipient(&self) -> Result<String, SealkitError> {
+        Ok(Recipient::from_device(self.inner.identity())?.to_string())
     }
 
     /// Generates `one_time_count` new one-time prekeys of each kind and

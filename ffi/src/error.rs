@@ -2,6 +2,7 @@
 //! errors of `sealkit` (CONVENTIONS rule 3). Apps match on the variant; the
 //! `message` is the inner error's text, for logs, and never holds secrets.
 
+use sealkit::file::FileError;
 use sealkit::identity::IdentityError;
 use sealkit::session::SessionError;
 
@@ -10,20 +11,25 @@ use sealkit::session::SessionError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum SealkitError {
     /// An argument from the app is invalid: an empty or too long id, a
-    /// storage key that is not 32 bytes, a bundle for another device, an
-    /// oversized plaintext.
+    /// storage or file key that is not 32 bytes, a bundle for another
+    /// device, an oversized plaintext, a chunk size out of range, a
+    /// malformed recipient or file identity, a file sealed to recipients
+    /// given to the file-key decryption.
     #[error("{message}")]
     InvalidInput {
         /// What was wrong.
         message: String,
     },
-    /// Received bytes (envelope, bundle, identity, QR payload) are malformed.
+    /// Received bytes (envelope, bundle, identity, QR payload, file header)
+    /// are malformed.
     #[error("{message}")]
     Decode {
         /// What was malformed.
         message: String,
     },
     /// The message failed to authenticate: tampered, or not for this session.
+    /// For files: a wrong file key, a tampered or truncated file, or an
+    /// identity that is not a recipient (the message says which).
     #[error("{message}")]
     Decrypt {
         /// Details.
@@ -80,6 +86,13 @@ pub enum SealkitError {
         /// Details.
         message: String,
     },
+    /// Reading or writing a file failed (it cannot be opened, the disk is
+    /// full, ...), or the system has no randomness.
+    #[error("{message}")]
+    Io {
+        /// The file and the operating system's error.
+        message: String,
+    },
     /// Any other protocol failure (an invalid key, a weak Diffie-Hellman
     /// output, an exhausted counter).
     #[error("{message}")]
@@ -103,6 +116,7 @@ enum Kind {
     PrekeyUnavailable,
     BadSignature,
     Storage,
+    Io,
     Protocol,
 }
 
@@ -146,6 +160,21 @@ impl Kind {
         }
     }
 
+    fn of_file(error: &FileError) -> Self {
+        match error {
+            FileError::ChunkAuthentication { .. }
+            | FileError::HeaderAuthentication
+            | FileError::Truncated
+            | FileError::NotARecipient => Self::Decrypt,
+            FileError::Header(_) | FileError::ChunkSize(_) => Self::Decode,
+            FileError::NoRecipients | FileError::InvalidKey(_) | FileError::EmptyResume => {
+                Self::InvalidInput
+            }
+            FileError::Io(_) => Self::Io,
+            _ => Self::Protocol,
+        }
+    }
+
     fn with(self, message: String) -> SealkitError {
         match self {
             Self::InvalidInput => SealkitError::InvalidInput { message },
@@ -159,6 +188,7 @@ impl Kind {
             Self::PrekeyUnavailable => SealkitError::PrekeyUnavailable { message },
             Self::BadSignature => SealkitError::BadSignature { message },
             Self::Storage => SealkitError::Storage { message },
+            Self::Io => SealkitError::Io { message },
             Self::Protocol => SealkitError::Protocol { message },
         }
     }
@@ -176,10 +206,32 @@ impl From<IdentityError> for SealkitError {
     }
 }
 
+impl From<FileError> for SealkitError {
+    fn from(error: FileError) -> Self {
+        Kind::of_file(&error).with(error.to_string())
+    }
+}
+
+/// An I/O error from the `Read`/`Write` of a file encryptor or decryptor
+/// carries a [`FileError`] (authentication, truncation); it maps as that
+/// error. Any other is `Io`.
+impl From<std::io::Error> for SealkitError {
+    fn from(error: std::io::Error) -> Self {
+        FileError::from(error).into()
+    }
+}
+
 impl SealkitError {
     /// An [`SealkitError::InvalidInput`] with `message`.
     pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
         Self::InvalidInput {
+            message: message.into(),
+        }
+    }
+
+    /// An [`SealkitError::Io`] with `message`.
+    pub(crate) fn io(message: impl Into<String>) -> Self {
+        Self::Io {
             message: message.into(),
         }
     }
@@ -198,6 +250,7 @@ impl SealkitError {
             Self::PrekeyUnavailable { .. } => Kind::PrekeyUnavailable,
             Self::BadSignature { .. } => Kind::BadSignature,
             Self::Storage { .. } => Kind::Storage,
+            Self::Io { .. } => Kind::Io,
             Self::Protocol { .. } => Kind::Protocol,
         }
     }
@@ -326,6 +379,51 @@ mod tests {
                 "the message is the inner error's text"
             );
         }
+    }
+
+    #[test]
+    fn each_file_error_maps_to_the_intended_ffi_variant() {
+        let cases: Vec<(FileError, Kind)> = vec![
+            (FileError::ChunkAuthentication { index: 7 }, Kind::Decrypt),
+            (FileError::HeaderAuthentication, Kind::Decrypt),
+            (FileError::Truncated, Kind::Decrypt),
+            (FileError::NotARecipient, Kind::Decrypt),
+            (FileError::Header(DecodeError::Truncated), Kind::Decode),
+            (
+                FileError::Header(DecodeError::UnsupportedVersion(9)),
+                Kind::Decode,
+            ),
+            (FileError::ChunkSize(100), Kind::Decode),
+            (FileError::NoRecipients, Kind::InvalidInput),
+            (FileError::InvalidKey("recipient"), Kind::InvalidInput),
+            (FileError::EmptyResume, Kind::InvalidInput),
+            (FileError::Io("disk full".into()), Kind::Io),
+            (FileError::CounterExhausted, Kind::Protocol),
+        ];
+        for (inner, expected) in cases {
+            let text = inner.to_string();
+            let mapped = SealkitError::from(inner);
+            assert_eq!(mapped.kind(), expected, "{text}");
+            assert_eq!(
+                mapped.to_string(),
+                text,
+                "the message is the inner error's text"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_error_inside_an_io_error_maps_as_the_file_error() {
+        let wrapped = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            FileError::ChunkAuthentication { index: 2 },
+        );
+        let mapped = SealkitError::from(wrapped);
+        assert_eq!(mapped.kind(), Kind::Decrypt);
+        assert_eq!(mapped.to_string(), "chunk 2 failed to authenticate");
+
+        let plain = std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left");
+        assert_eq!(SealkitError::from(plain).kind(), Kind::Io);
     }
 
     #[test]

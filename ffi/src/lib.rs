@@ -8,6 +8,12 @@
 //! - [`DeviceAddress`], [`Decrypted`], [`BundleSplit`]: plain records.
 //! - [`take_bundle_for_session`]: what a key server does with a published
 //!   prekey bundle, for test servers and examples.
+//! - File encryption ([`sealkit::file`]): [`generate_file_key`],
+//!   [`encrypt_file`] / [`decrypt_file`] (streaming, file to file),
+//!   [`encrypt_bytes`] / [`decrypt_bytes`], [`decrypt_range`]; to
+//!   recipients with [`generate_file_identity`] ([`FileIdentityKeys`]),
+//!   [`encrypt_file_to_recipients`], [`decrypt_file_with_identity`] and
+//!   [`SealkitClient::file_recipient`].
 //! - [`SealkitError`]: the small flat error enum apps match on.
 //!
 //! Keys, bundles and envelopes cross the boundary as byte strings in the
@@ -19,8 +25,14 @@ mod address;
 mod bundle;
 mod client;
 mod error;
+mod file;
 
 pub use address::DeviceAddress;
 pub use bundle::{BundleSplit, take_bundle_for_session};
 pub use client::{Decrypted, SealkitClient};
 pub use error::SealkitError;
+pub use file::{
+    FileIdentityKeys, decrypt_bytes, decrypt_file, decrypt_file_with_identity, decrypt_range,
+    encrypt_bytes, encrypt_file, encrypt_file_to_recipients, generate_file_identity,
+    generate_file_key,
+};
