@@ -244,3 +244,10 @@ fn after_a_write_fails_mid_batch_chunks_written_is_a_safe_resume_point() {
     joined.extend_from_slice(&resumed.finish().unwrap());
     assert_eq!(joined, whole);
 }
+
+#[test]
+fn encrypting_to_an_empty_recipient_list_is_refused() {
+    let mut rng = ChaCha20Rng::from_seed([2; 32]);
+    let result = FileEncryptor::to_recipients(Vec::new(), &[], FileOptions::default(), &mut rng);
+    assert_eq!(result.err(), Some(FileError::NoRecipients));
+}

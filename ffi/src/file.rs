@@ -34,14 +34,12 @@ const FILE_KEY_LEN: usize = 32;
 const IO_BUFFER: usize = 1 << 20;
 
 /// A new file identity: the secret to keep, and the public recipient to give
-/// to whoever encrypts files for it.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+/// to whoever encrypts files for it. An object rather than a record, so that
+/// printing it (Python `repr`, logs) never shows the secret.
+#[derive(uniffi::Object)]
 pub struct FileIdentityKeys {
-    /// The secret identity, `SEALKIT1-X25519-SECRET-...` or
-    /// `SEALKIT1-XWING-SECRET-...`. Store it like a private key.
-    pub secret: String,
-    /// The public recipient, `sealkit1-x25519-...` or `sealkit1-xwing-...`.
-    pub recipient: String,
+    secret: zeroize::Zeroizing<String>,
+    recipient: String,
 }
 
 impl std::fmt::Debug for FileIdentityKeys {
@@ -50,6 +48,20 @@ impl std::fmt::Debug for FileIdentityKeys {
             .field("secret", &"***")
             .field("recipient", &self.recipient)
             .finish()
+    }
+}
+
+#[uniffi::export]
+impl FileIdentityKeys {
+    /// The secret identity, `SEALKIT1-X25519-SECRET-...` or
+    /// `SEALKIT1-XWING-SECRET-...`. Store it like a private key.
+    pub fn secret(&self) -> String {
+        self.secret.as_str().to_owned()
+    }
+
+    /// The public recipient, `sealkit1-x25519-...` or `sealkit1-xwing-...`.
+    pub fn recipient(&self) -> String {
+        self.recipient.clone()
     }
 }
 
@@ -176,17 +188,19 @@ pub fn decrypt_range(
 /// # Errors
 /// `Io` when the system has no randomness.
 #[uniffi::export]
-pub fn generate_file_identity(post_quantum: bool) -> Result<FileIdentityKeys, SealkitError> {
+pub fn generate_file_identity(
+    post_quantum: bool,
+) -> Result<std::sync::Arc<FileIdentityKeys>, SealkitError> {
     let mut rng = os_rng()?;
     let identity = if post_quantum {
         FileIdentity::generate_xwing(&mut rng)
     } else {
         FileIdentity::generate_x25519(&mut rng)
     };
-    Ok(FileIdentityKeys {
-        secret: identity.to_secret_string().as_str().to_owned(),
+    Ok(std::sync::Arc::new(FileIdentityKeys {
+        secret: identity.to_secret_string(),
         recipient: identity.recipient().to_string(),
-    })
+    }))
 }
 
 /// Encrypts the file at `input_path` to each of `recipients` (strings
@@ -204,11 +218,6 @@ pub fn encrypt_file_to_recipients(
     output_path: String,
     recipients: Vec<String>,
 ) -> Result<(), SealkitError> {
-    if recipients.is_empty() {
-        return Err(SealkitError::invalid_input(
-            "no recipients: a file sealed to nobody could never be opened",
-        ));
-    }
     let recipients = recipients
         .iter()
         .enumerate()

@@ -65,7 +65,8 @@ def test_file_key_is_32_random_bytes():
 def test_bytes_round_trip_under_a_file_key(key):
     for message in [b"", b"x", b"attachment bytes", bytes(200_000)]:
         sealed = encrypt_bytes(message, key)
-        assert message not in sealed or message == b""
+        if len(message) >= 16:  # shorter strings occur in random bytes by chance
+            assert message not in sealed
         assert decrypt_bytes(sealed, key) == message
 
 
@@ -216,25 +217,26 @@ def test_a_missing_input_file_is_an_io_error(key, tmp_path):
 def test_x25519_and_post_quantum_recipients_each_open_the_file(original, plaintext, tmp_path):
     classic = generate_file_identity(False)
     post_quantum = generate_file_identity(True)
-    assert classic.recipient.startswith("sealkit1-x25519-")
-    assert classic.secret.startswith("SEALKIT1-X25519-SECRET-")
-    assert post_quantum.recipient.startswith("sealkit1-xwing-")
-    assert post_quantum.secret.startswith("SEALKIT1-XWING-SECRET-")
+    assert classic.recipient().startswith("sealkit1-x25519-")
+    assert classic.secret().startswith("SEALKIT1-X25519-SECRET-")
+    assert post_quantum.recipient().startswith("sealkit1-xwing-")
+    assert post_quantum.secret().startswith("SEALKIT1-XWING-SECRET-")
+    assert classic.secret() not in repr(classic), "printing an identity never shows its secret"
 
     sealed = tmp_path / "for-both.sealed"
     encrypt_file_to_recipients(
-        str(original), str(sealed), [classic.recipient, post_quantum.recipient]
+        str(original), str(sealed), [classic.recipient(), post_quantum.recipient()]
     )
     for identity in (classic, post_quantum):
         restored = tmp_path / "restored.bin"
-        decrypt_file_with_identity(str(sealed), str(restored), identity.secret)
+        decrypt_file_with_identity(str(sealed), str(restored), identity.secret())
         assert restored.read_bytes() == plaintext
         restored.unlink()
 
     outsider = generate_file_identity(False)
     restored = tmp_path / "restored.bin"
     with pytest.raises(SealkitError.Decrypt) as failure:
-        decrypt_file_with_identity(str(sealed), str(restored), outsider.secret)
+        decrypt_file_with_identity(str(sealed), str(restored), outsider.secret())
     assert "not a recipient" in str(failure.value)
     assert not restored.exists()
 
@@ -245,17 +247,17 @@ def test_recipients_must_be_given_and_well_formed(original, tmp_path):
         encrypt_file_to_recipients(str(original), str(output), [])
     identity = generate_file_identity(False)
     with pytest.raises(SealkitError.InvalidInput) as failure:
-        encrypt_file_to_recipients(str(original), str(output), [identity.recipient, "sealkit1-x25519-AAAA"])
+        encrypt_file_to_recipients(str(original), str(output), [identity.recipient(), "sealkit1-x25519-AAAA"])
     assert "recipient 1" in str(failure.value)
     with pytest.raises(SealkitError.InvalidInput) as failure:
-        encrypt_file_to_recipients(str(original), str(output), [identity.secret])
-    assert identity.secret not in str(failure.value), "a secret is never echoed"
+        encrypt_file_to_recipients(str(original), str(output), [identity.secret()])
+    assert identity.secret() not in str(failure.value), "a secret is never echoed"
     assert not output.exists()
 
 
 def test_a_malformed_identity_is_invalid_input(original, tmp_path):
     sealed = tmp_path / "sealed"
-    encrypt_file_to_recipients(str(original), str(sealed), [generate_file_identity(False).recipient])
+    encrypt_file_to_recipients(str(original), str(sealed), [generate_file_identity(False).recipient()])
     with pytest.raises(SealkitError.InvalidInput):
         decrypt_file_with_identity(str(sealed), str(tmp_path / "out"), "SEALKIT1-X25519-SECRET-AAAA")
 
@@ -264,7 +266,7 @@ def test_a_file_under_a_raw_key_has_no_recipients_to_open(key, original, tmp_pat
     sealed = sealed_with(key, original, tmp_path)
     identity = generate_file_identity(False)
     with pytest.raises(SealkitError.InvalidInput) as failure:
-        decrypt_file_with_identity(str(sealed), str(tmp_path / "out"), identity.secret)
+        decrypt_file_with_identity(str(sealed), str(tmp_path / "out"), identity.secret())
     assert "no recipients" in str(failure.value)
 
 
@@ -280,5 +282,5 @@ def test_a_client_device_is_a_file_recipient(original, tmp_path):
     # Another identity cannot open it.
     with pytest.raises(SealkitError.Decrypt):
         decrypt_file_with_identity(
-            str(sealed), str(tmp_path / "out"), generate_file_identity(False).secret
+            str(sealed), str(tmp_path / "out"), generate_file_identity(False).secret()
         )

@@ -85,14 +85,18 @@ impl<W: Write> FileEncryptor<W> {
     /// (HPKE). Returns the encryptor and the new file key.
     ///
     /// # Errors
-    /// [`FileError::Header`] above [`MAX_RECIPIENTS`], [`FileError::ChunkSize`],
-    /// [`FileError::Io`].
+    /// [`FileError::NoRecipients`] for an empty list (nobody could open the
+    /// file), [`FileError::Header`] above [`MAX_RECIPIENTS`],
+    /// [`FileError::ChunkSize`], [`FileError::Io`].
     pub fn to_recipients<R: CryptoRng>(
         out: W,
         recipients: &[Recipient],
         options: FileOptions,
         rng: &mut R,
     ) -> Result<(Self, FileKey), FileError> {
+        if recipients.is_empty() {
+            return Err(FileError::NoRecipients);
+        }
         let key = FileKey::generate(rng);
         let encryptor = Self::start(out, &key, options, recipients, rng)?;
         Ok((encryptor, key))

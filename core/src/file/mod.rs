@@ -107,8 +107,11 @@ pub enum FileError {
     /// No recipient stanza in the header opens with this identity.
     #[error("this identity is not a recipient of the file")]
     NotARecipient,
-    /// The file has no recipient stanzas; it needs the raw file key.
-    #[error("the file has no recipients; decrypt it with its file key")]
+    /// The file has no recipient stanzas (it needs the raw file key), or
+    /// an encryption to recipients was given none.
+    #[error(
+        "no recipients (a raw-key file needs its file key; an encryption needs at least one recipient)"
+    )]
     NoRecipients,
     /// A chunk failed to authenticate: tampered, reordered, duplicated, from
     /// another file, or cut short inside the chunk.
