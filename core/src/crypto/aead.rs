@@ -18,10 +18,10 @@ pub(crate) fn seal(
     nonce: &[u8; NONCE_LEN],
     aad: &[u8],
     plaintext: &[u8],
-) -> Vec<u8> {
+) -> Result<Vec<u8>, AeadError> {
     let cipher = Aes256Gcm::new(key.into());
-    // Encryption with a valid key and nonce length cannot fail; the crate's
-    // error only covers plaintexts above 2^36 bytes, which no caller passes.
+    // The crate fails only for plaintexts above AES-GCM's 2^36-byte limit;
+    // that is reported, never turned into an empty ciphertext.
     cipher
         .encrypt(
             &Nonce::from(*nonce),
@@ -30,7 +30,7 @@ pub(crate) fn seal(
                 aad,
             },
         )
-        .unwrap_or_default()
+        .map_err(|_| AeadError)
 }
 
 /// Encrypts `buffer` in place and returns the detached tag.

@@ -43,7 +43,7 @@ fn aes_256_gcm_wycheproof() {
                 invalid += 1;
             } else {
                 assert_eq!(
-                    seal(&key, &nonce, &test.aad, &test.pt),
+                    seal(&key, &nonce, &test.aad, &test.pt).unwrap(),
                     sealed,
                     "AES-GCM tcId {} seal",
                     test.tc_id

@@ -248,7 +248,8 @@ mod tests {
             let mut ours = plaintext.clone();
             cipher.seal(index, last, &mut ours).unwrap();
             let reference =
-                crate::crypto::aead::seal(&key, &chunk_nonce(index, last), &[], &plaintext);
+                crate::crypto::aead::seal(&key, &chunk_nonce(index, last), &[], &plaintext)
+                    .unwrap();
             assert_eq!(ours, reference, "chunk {index} last={last} len={len}");
             let mut detached = plaintext.clone();
             let tag = crate::crypto::aead::seal_detached(

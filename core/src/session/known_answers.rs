@@ -312,7 +312,7 @@ fn build_pqxdh_vector() -> Value {
     aad.extend_from_slice(&envelope.header_bytes());
     assert_eq!(
         envelope.ciphertext,
-        crate::crypto::aead::seal(&aead_key, &nonce, &aad, PLAINTEXT)
+        crate::crypto::aead::seal(&aead_key, &nonce, &aad, PLAINTEXT).unwrap()
     );
     let envelope_bytes = envelope.encode();
 

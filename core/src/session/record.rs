@@ -202,7 +202,8 @@ impl Session {
         };
         let (aead_key, nonce) = key.aead_key_and_nonce();
         let aad = self.aad(&envelope);
-        envelope.ciphertext = aead::seal(&aead_key, &nonce, &aad, plaintext);
+        envelope.ciphertext = aead::seal(&aead_key, &nonce, &aad, plaintext)
+            .map_err(|_| SessionError::PlaintextTooLarge(plaintext.len()))?;
         Ok(envelope)
     }
 

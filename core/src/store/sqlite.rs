@@ -122,7 +122,8 @@ impl RecordCipher {
         getrandom::SysRng
             .try_fill_bytes(&mut nonce)
             .map_err(|_| StoreError::Backend("no system randomness".into()))?;
-        let ciphertext = aead::seal(&self.key, &nonce, aad, plaintext);
+        let ciphertext = aead::seal(&self.key, &nonce, aad, plaintext)
+            .map_err(|_| StoreError::Backend("record too large to encrypt".into()))?;
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
         out.push(VALUE_VERSION);
         out.extend_from_slice(&nonce);
