@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::error::Error;
+use crate::group::GroupCache;
 use crate::identity::{
     DeviceAddress, IdentityKey, IdentityKeyPair, OneTimePrekey, PqPrekey, PrekeyBundle,
     SafetyNumber, SignedPrekey, safety_number,
@@ -124,13 +125,15 @@ fn corrupt(kind: RecordKind, key: &str) -> Error {
     })
 }
 
-struct Inner {
-    store: Box<dyn Store>,
-    identity: IdentityKeyPair,
+pub(crate) struct Inner {
+    pub(crate) store: Box<dyn Store>,
+    pub(crate) identity: IdentityKeyPair,
     rng: ChaCha20Rng,
     meta: Meta,
     /// Decoded session records, exactly as last committed.
     sessions: HashMap<DeviceAddress, SessionRecord>,
+    /// Loaded MLS groups, exactly as last committed.
+    pub(crate) groups: GroupCache,
 }
 
 /// One device's end-to-end encryption client. See the crate docs for an
@@ -226,11 +229,12 @@ impl Client {
                 rng,
                 meta,
                 sessions: HashMap::new(),
+                groups: GroupCache::default(),
             }),
         })
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
+    pub(crate) fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
         self.inner.lock().map_err(|_| {
             Error::Store(StoreError::Backend(
                 "client lock poisoned by a panic".into(),
@@ -654,13 +658,13 @@ fn decode_identity(bytes: &[u8]) -> Result<(DeviceAddress, IdentityKeyPair), Dec
     Ok((address, IdentityKeyPair::from_secret_bytes(&secret)))
 }
 
-fn encode_trusted(identity: &IdentityKey) -> Zeroizing<Vec<u8>> {
+pub(crate) fn encode_trusted(identity: &IdentityKey) -> Zeroizing<Vec<u8>> {
     let mut w = Writer::default();
     w.u8(TRUSTED_RECORD_VERSION).raw(&identity.to_bytes());
     Zeroizing::new(w.into_bytes())
 }
 
-fn decode_trusted(bytes: &[u8]) -> Result<IdentityKey, DecodeError> {
+pub(crate) fn decode_trusted(bytes: &[u8]) -> Result<IdentityKey, DecodeError> {
     let mut r = Reader::new(bytes);
     let version = r.u8()?;
     if version != TRUSTED_RECORD_VERSION {

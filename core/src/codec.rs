@@ -74,6 +74,10 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes(self.array()?))
     }
 
+    pub(crate) fn u64(&mut self) -> Result<u64, DecodeError> {
+        Ok(u64::from_be_bytes(self.array()?))
+    }
+
     /// A `u32` length, checked against `max` before anything is taken.
     pub(crate) fn bytes(
         &mut self,
@@ -164,6 +168,10 @@ impl Writer {
     }
 
     pub(crate) fn u32(&mut self, value: u32) -> &mut Self {
+        self.raw(&value.to_be_bytes())
+    }
+
+    pub(crate) fn u64(&mut self, value: u64) -> &mut Self {
         self.raw(&value.to_be_bytes())
     }
 

@@ -3,6 +3,7 @@
 use thiserror::Error;
 
 use crate::codec::DecodeError;
+use crate::group::GroupError;
 use crate::identity::{DeviceAddress, IdentityError};
 use crate::session::SessionError;
 use crate::store::StoreError;
@@ -61,6 +62,9 @@ pub enum Error {
         /// The prekey id.
         id: u32,
     },
+    /// A group operation failed; see [`GroupError`].
+    #[error(transparent)]
+    Group(#[from] GroupError),
     /// The bundle given for a device belongs to another device.
     #[error("bundle belongs to {bundle}, not {requested}")]
     BundleAddressMismatch {

@@ -6,6 +6,8 @@
 //!
 //! - [`identity`]: device identity keys, prekey bundles, safety numbers.
 //! - [`session`]: PQXDH (X25519 + ML-KEM-768) and the Double Ratchet.
+//! - [`group`]: MLS (RFC 9420) groups through openmls, state in the store.
+//! - [`file`]: streaming, seekable file encryption with HPKE recipients.
 //! - [`store`]: the transactional store interface; memory and SQLite stores.
 //!
 //! ```
@@ -39,6 +41,7 @@ mod codec;
 mod crypto;
 mod error;
 pub mod file;
+pub mod group;
 pub mod identity;
 pub mod session;
 pub mod store;
@@ -46,4 +49,5 @@ pub mod store;
 pub use client::{Client, Decrypted, MAX_PREKEYS_PER_CALL, RETAINED_SIGNED_PREKEYS};
 pub use codec::DecodeError;
 pub use error::Error;
+pub use group::{GroupCommit, GroupError, GroupEvent, GroupMember, JoinedGroup};
 pub use identity::{DeviceAddress, IdentityKey, PrekeyBundle, SafetyNumber};

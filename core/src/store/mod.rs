@@ -40,11 +40,17 @@ pub enum RecordKind {
     TrustedIdentity = 6,
     /// Client bookkeeping (prekey id counters), key `state`.
     Meta = 7,
+    /// openmls group state (trees, epoch secrets, key packages), written
+    /// through `group`'s storage provider; key `1/{label}/{base64url(key)}`.
+    Mls = 8,
+    /// Sealkit's per-group bookkeeping (messages buffered for a future
+    /// epoch), by group id.
+    Group = 9,
 }
 
 impl RecordKind {
     /// Every kind, for stores that enumerate.
-    pub const ALL: [RecordKind; 7] = [
+    pub const ALL: [RecordKind; 9] = [
         RecordKind::Identity,
         RecordKind::SignedPrekey,
         RecordKind::OneTimePrekey,
@@ -52,6 +58,8 @@ impl RecordKind {
         RecordKind::Session,
         RecordKind::TrustedIdentity,
         RecordKind::Meta,
+        RecordKind::Mls,
+        RecordKind::Group,
     ];
 
     /// The kind for a stored number.

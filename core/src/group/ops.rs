@@ -1,0 +1,1135 @@
+//! The group operations of [`Client`]: each one a single store transaction.
+
+use std::collections::HashMap;
+
+use openmls::framing::errors::{MessageDecryptionError, SecretTreeError};
+use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
+use openmls::prelude::{
+    BasicCredentialError, Ciphersuite, CreateMessageError, Credential, GroupId, KeyPackage,
+    KeyPackageIn, LeafNodeIndex, LeafNodeParameters, MlsGroup, MlsGroupJoinConfig,
+    MlsGroupStateError, MlsMessageBodyIn, MlsMessageIn, MlsMessageOut,
+    PURE_CIPHERTEXT_WIRE_FORMAT_POLICY, ProcessMessageError, ProcessedMessageContent,
+    ProtocolMessage, ProtocolVersion, Sender, SenderRatchetConfiguration, StagedCommit,
+    StagedWelcome, ValidationError, WelcomeError,
+};
+use openmls::prelude::{ContentType, Proposal};
+use openmls_rust_crypto::RustCrypto;
+use openmls_traits::OpenMlsProvider;
+use zeroize::Zeroizing;
+
+use super::credential::{DeviceSigner, credential_with_key, member_identity};
+use super::storage::{GroupStorage, GroupStorageError};
+use super::{
+    GroupCipherSuite, GroupCommit, GroupError, GroupEvent, GroupMember, JoinedGroup,
+    MAX_BUFFERED_MESSAGE_LEN, MAX_BUFFERED_MESSAGES, MAX_FORWARD_DISTANCE, MAX_GROUP_ID_LEN,
+    MAX_KEY_PACKAGES_PER_CALL, MAX_PAST_EPOCHS, OUT_OF_ORDER_TOLERANCE, ProposalKind,
+};
+use crate::client::{Client, Inner, decode_trusted, encode_trusted};
+use crate::codec::{DecodeError, Reader, Writer};
+use crate::error::Error;
+use crate::identity::{DeviceAddress, IdentityKey};
+use crate::store::{Changeset, RecordKind, Store, StoreError};
+
+const GROUP_RECORD_VERSION: u8 = 1;
+
+/// openmls objects kept between operations: the crypto provider and the
+/// loaded groups, each exactly as last committed.
+#[derive(Default)]
+pub(crate) struct GroupCache {
+    crypto: RustCrypto,
+    groups: HashMap<String, MlsGroup>,
+}
+
+impl std::fmt::Debug for GroupCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCache")
+            .field("groups", &self.groups.len())
+            .finish_non_exhaustive()
+    }
+}
+
+struct Provider<'a> {
+    crypto: &'a RustCrypto,
+    storage: GroupStorage<'a>,
+}
+
+impl<'a> OpenMlsProvider for Provider<'a> {
+    type CryptoProvider = RustCrypto;
+    type RandProvider = RustCrypto;
+    type StorageProvider = GroupStorage<'a>;
+
+    fn storage(&self) -> &Self::StorageProvider {
+        &self.storage
+    }
+
+    fn crypto(&self) -> &Self::CryptoProvider {
+        self.crypto
+    }
+
+    fn rand(&self) -> &Self::RandProvider {
+        self.crypto
+    }
+}
+
+fn ciphersuite(suite: GroupCipherSuite) -> Ciphersuite {
+    match suite {
+        GroupCipherSuite::Classic => Ciphersuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519,
+        #[cfg(feature = "pq-groups")]
+        GroupCipherSuite::PostQuantum => {
+            Ciphersuite::MLS_128_MLKEM768X25519_AES128GCM_SHA256_Ed25519
+        }
+    }
+}
+
+fn sender_ratchet() -> SenderRatchetConfiguration {
+    SenderRatchetConfiguration::new(OUT_OF_ORDER_TOLERANCE, MAX_FORWARD_DISTANCE)
+}
+
+fn join_config() -> MlsGroupJoinConfig {
+    MlsGroupJoinConfig::builder()
+        .use_ratchet_tree_extension(true)
+        .max_past_epochs(MAX_PAST_EPOCHS)
+        .sender_ratchet_configuration(sender_ratchet())
+        .wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
+        .build()
+}
+
+fn check_group_id(group_id: &str) -> Result<(), Error> {
+    if group_id.is_empty() || group_id.len() > MAX_GROUP_ID_LEN {
+        return Err(Error::InvalidInput(format!(
+            "a group id has 1 to {MAX_GROUP_ID_LEN} bytes"
+        )));
+    }
+    Ok(())
+}
+
+fn library(error: impl std::fmt::Display) -> Error {
+    Error::Group(GroupError::Library(error.to_string()))
+}
+
+fn malformed(error: impl std::fmt::Display) -> Error {
+    Error::Group(GroupError::Malformed(error.to_string()))
+}
+
+fn serialize(message: &MlsMessageOut) -> Result<Vec<u8>, Error> {
+    message.tls_serialize_detached().map_err(library)
+}
+
+fn storage_error(error: GroupStorageError) -> Error {
+    match error {
+        GroupStorageError::Store(error) => Error::Store(error),
+        GroupStorageError::Corrupt(key) => Error::Store(StoreError::Corrupt {
+            kind: RecordKind::Mls,
+            key,
+        }),
+        GroupStorageError::Serialize => library("group state cannot be serialized"),
+    }
+}
+
+fn state_error(group_id: &str, error: MlsGroupStateError) -> Error {
+    match error {
+        MlsGroupStateError::PendingCommit => Error::Group(GroupError::PendingCommit {
+            group_id: group_id.to_owned(),
+        }),
+        MlsGroupStateError::UseAfterEviction => Error::Group(GroupError::Rejected(
+            "this device is no longer a member of the group".into(),
+        )),
+        other => library(other),
+    }
+}
+
+fn process_error(
+    error: ProcessMessageError<GroupStorageError>,
+    message_epoch: u64,
+    group_epoch: u64,
+) -> Error {
+    let wrong_epoch = Error::Group(GroupError::WrongEpoch {
+        message_epoch,
+        group_epoch,
+    });
+    match error {
+        ProcessMessageError::StorageError(error) => storage_error(error),
+        ProcessMessageError::ValidationError(
+            ValidationError::WrongEpoch | ValidationError::NoPastEpochData,
+        ) => wrong_epoch,
+        ProcessMessageError::ValidationError(ValidationError::UnableToDecrypt(
+            MessageDecryptionError::SecretTreeError(SecretTreeError::SecretReuseError),
+        )) => Error::Group(GroupError::Replay),
+        ProcessMessageError::InvalidCommit(error) => {
+            Error::Group(GroupError::Rejected(format!("invalid commit: {error}")))
+        }
+        ProcessMessageError::LibraryError(error) => library(error),
+        other => Error::Group(GroupError::Rejected(other.to_string())),
+    }
+}
+
+/// Per-group bookkeeping of Sealkit: messages that arrived for a future
+/// epoch (format in `docs/format/stored-records.md`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct GroupRecord {
+    /// (epoch, message bytes), in arrival order.
+    buffered: Vec<(u64, Vec<u8>)>,
+}
+
+impl GroupRecord {
+    fn encode(&self) -> Zeroizing<Vec<u8>> {
+        let mut w = Writer::default();
+        w.u8(GROUP_RECORD_VERSION);
+        w.count(self.buffered.len());
+        for (epoch, message) in &self.buffered {
+            w.u64(*epoch).bytes(message);
+        }
+        Zeroizing::new(w.into_bytes())
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let version = r.u8()?;
+        if version != GROUP_RECORD_VERSION {
+            return Err(DecodeError::UnsupportedVersion(version));
+        }
+        let count = r.count("buffered group messages", MAX_BUFFERED_MESSAGES)?;
+        let mut buffered = Vec::with_capacity(count);
+        for _ in 0..count {
+            let epoch = r.u64()?;
+            let message = r.bytes("buffered group message", MAX_BUFFERED_MESSAGE_LEN)?;
+            buffered.push((epoch, message.to_vec()));
+        }
+        r.finish()?;
+        Ok(Self { buffered })
+    }
+}
+
+/// The state of one group operation: the provider (with its pending
+/// storage writes), the signer, and Sealkit's own pending changes.
+struct Op<'a> {
+    group_id: String,
+    address: &'a DeviceAddress,
+    identity: &'a IdentityKey,
+    store: &'a dyn Store,
+    provider: Provider<'a>,
+    signer: DeviceSigner<'a>,
+    changes: Changeset,
+    /// Trust decided in this operation, before it is committed.
+    trust: HashMap<DeviceAddress, IdentityKey>,
+    record: Option<GroupRecord>,
+    record_dirty: bool,
+    /// The group's state was deleted (this device was removed).
+    deleted: bool,
+}
+
+impl<'a> Op<'a> {
+    fn new(inner: &'a Inner, address: &'a DeviceAddress, identity: &'a IdentityKey) -> Self {
+        Op {
+            group_id: String::new(),
+            address,
+            identity,
+            store: inner.store.as_ref(),
+            provider: Provider {
+                crypto: &inner.groups.crypto,
+                storage: GroupStorage::new(inner.store.as_ref()),
+            },
+            signer: DeviceSigner(&inner.identity),
+            changes: Changeset::new(),
+            trust: HashMap::new(),
+            record: None,
+            record_dirty: false,
+            deleted: false,
+        }
+    }
+
+    /// Everything this operation wrote, as one changeset.
+    fn into_changes(self) -> Changeset {
+        let Op {
+            group_id,
+            provider,
+            mut changes,
+            record,
+            record_dirty,
+            deleted,
+            ..
+        } = self;
+        provider.storage.finish(&mut changes);
+        if deleted {
+            changes.delete(RecordKind::Group, group_id);
+        } else if record_dirty {
+            changes.put(
+                RecordKind::Group,
+                group_id,
+                record.unwrap_or_default().encode(),
+            );
+        }
+        changes
+    }
+
+    fn record(&mut self) -> Result<&mut GroupRecord, Error> {
+        if self.record.is_none() {
+            let record = match self.store.get(RecordKind::Group, &self.group_id)? {
+                Some(bytes) => GroupRecord::decode(&bytes).map_err(|_| {
+                    Error::Store(StoreError::Corrupt {
+                        kind: RecordKind::Group,
+                        key: self.group_id.clone(),
+                    })
+                })?,
+                None => GroupRecord::default(),
+            };
+            self.record = Some(record);
+        }
+        Ok(self.record.get_or_insert_with(GroupRecord::default))
+    }
+
+    /// Checks a member's credential and its identity against the trusted
+    /// ones; an identity seen for the first time becomes trusted.
+    /// `signature_key` is `None` only for leaves already in the tree, whose
+    /// binding was checked when they entered it.
+    fn check_member(
+        &mut self,
+        credential: &Credential,
+        signature_key: Option<&[u8]>,
+        leaf_index: u32,
+    ) -> Result<(GroupMember, bool), Error> {
+        let (device, identity) = read_member(credential, signature_key)?;
+        let member = GroupMember {
+            device,
+            identity,
+            leaf_index,
+        };
+        if &member.device == self.address {
+            if &member.identity != self.identity {
+                return Err(Error::UntrustedIdentity {
+                    address: member.device,
+                });
+            }
+            return Ok((member, false));
+        }
+        let trusted = match self.trust.get(&member.device) {
+            Some(identity) => Some(*identity),
+            None => {
+                let key = member.device.store_key();
+                match self.store.get(RecordKind::TrustedIdentity, &key)? {
+                    Some(bytes) => Some(decode_trusted(&bytes).map_err(|_| {
+                        Error::Store(StoreError::Corrupt {
+                            kind: RecordKind::TrustedIdentity,
+                            key,
+                        })
+                    })?),
+                    None => None,
+                }
+            }
+        };
+        match trusted {
+            Some(trusted) if trusted == member.identity => Ok((member, false)),
+            Some(_) => Err(Error::UntrustedIdentity {
+                address: member.device,
+            }),
+            None => {
+                self.changes.put(
+                    RecordKind::TrustedIdentity,
+                    member.device.store_key(),
+                    encode_trusted(&member.identity),
+                );
+                self.trust.insert(member.device.clone(), member.identity);
+                Ok((member, true))
+            }
+        }
+    }
+}
+
+fn read_member(
+    credential: &Credential,
+    signature_key: Option<&[u8]>,
+) -> Result<(DeviceAddress, IdentityKey), Error> {
+    member_identity(credential, signature_key)
+        .map_err(|error| Error::Group(GroupError::BadCredential(error.to_string())))
+}
+
+impl From<BasicCredentialError> for GroupError {
+    fn from(error: BasicCredentialError) -> Self {
+        GroupError::BadCredential(error.to_string())
+    }
+}
+
+fn members_of(group: &MlsGroup) -> Result<Vec<GroupMember>, Error> {
+    group
+        .members()
+        .map(|member| {
+            let (device, identity) = read_member(&member.credential, None)?;
+            Ok(GroupMember {
+                device,
+                identity,
+                leaf_index: member.index.u32(),
+            })
+        })
+        .collect()
+}
+
+fn parse_message(bytes: &[u8]) -> Result<MlsMessageBodyIn, Error> {
+    let message = MlsMessageIn::tls_deserialize_exact(bytes).map_err(malformed)?;
+    Ok(message.extract())
+}
+
+fn parse_key_package(crypto: &RustCrypto, bytes: &[u8]) -> Result<KeyPackage, Error> {
+    let key_package: KeyPackageIn = match parse_message(bytes)? {
+        MlsMessageBodyIn::KeyPackage(key_package) => key_package,
+        _ => return Err(malformed("not a key package")),
+    };
+    key_package
+        .validate(crypto, ProtocolVersion::Mls10)
+        .map_err(|error| Error::Group(GroupError::Rejected(format!("key package: {error}"))))
+}
+
+fn group_id_string(group_id: &GroupId) -> Result<String, Error> {
+    String::from_utf8(group_id.as_slice().to_vec()).map_err(|_| {
+        Error::Group(GroupError::UnknownGroup {
+            group_id: format!("{:02x?}", group_id.as_slice()),
+        })
+    })
+}
+
+impl Inner {
+    /// Takes the group out of the cache (or loads it); it goes back only
+    /// after its changes are committed.
+    fn take_group(&mut self, group_id: &str) -> Result<MlsGroup, Error> {
+        if let Some(group) = self.groups.groups.remove(group_id) {
+            return Ok(group);
+        }
+        let storage = GroupStorage::new(self.store.as_ref());
+        MlsGroup::load(&storage, &GroupId::from_slice(group_id.as_bytes()))
+            .map_err(storage_error)?
+            .ok_or_else(|| {
+                Error::Group(GroupError::UnknownGroup {
+                    group_id: group_id.to_owned(),
+                })
+            })
+    }
+
+    /// Runs one operation on one group, then commits everything it wrote.
+    fn with_group<R>(
+        &mut self,
+        address: &DeviceAddress,
+        identity: &IdentityKey,
+        group_id: &str,
+        f: impl FnOnce(&mut Op<'_>, &mut MlsGroup) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut group = self.take_group(group_id)?;
+        let (result, changes, deleted) = {
+            let mut op = Op::new(self, address, identity);
+            op.group_id = group_id.to_owned();
+            let result = f(&mut op, &mut group)?;
+            let deleted = op.deleted;
+            (result, op.into_changes(), deleted)
+        };
+        if !changes.is_empty() {
+            self.store.commit(changes)?;
+        }
+        if !deleted {
+            self.groups.groups.insert(group_id.to_owned(), group);
+        }
+        Ok(result)
+    }
+}
+
+impl Client {
+    /// Generates `count` key packages of the default ciphersuite to
+    /// publish next to the prekey bundle; each is used by one welcome.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] above [`MAX_KEY_PACKAGES_PER_CALL`];
+    /// [`Error::Store`] when the store fails.
+    pub fn key_packages(&self, count: u32) -> Result<Vec<Vec<u8>>, Error> {
+        self.key_packages_for(GroupCipherSuite::default(), count)
+    }
+
+    /// Generates `count` key packages of the given ciphersuite.
+    ///
+    /// # Errors
+    /// As [`Client::key_packages`].
+    pub fn key_packages_for(
+        &self,
+        suite: GroupCipherSuite,
+        count: u32,
+    ) -> Result<Vec<Vec<u8>>, Error> {
+        if count > MAX_KEY_PACKAGES_PER_CALL {
+            return Err(Error::InvalidInput(format!(
+                "at most {MAX_KEY_PACKAGES_PER_CALL} key packages per call"
+            )));
+        }
+        let guard = self.lock()?;
+        let op = Op::new(&guard, self.address(), self.identity());
+        let credential = credential_with_key(self.address(), self.identity());
+        let mut packages = Vec::new();
+        for _ in 0..count {
+            let bundle = KeyPackage::builder()
+                .build(
+                    ciphersuite(suite),
+                    &op.provider,
+                    &op.signer,
+                    credential.clone(),
+                )
+                .map_err(library)?;
+            packages.push(serialize(&MlsMessageOut::from(
+                bundle.key_package().clone(),
+            ))?);
+        }
+        guard.store.commit(op.into_changes())?;
+        Ok(packages)
+    }
+
+    /// Creates a group with this device as its only member, with the
+    /// default ciphersuite.
+    ///
+    /// # Errors
+    /// [`GroupError::GroupExists`]; [`Error::InvalidInput`] for an empty or
+    /// over-long id; [`Error::Store`].
+    pub fn create_group(&self, group_id: &str) -> Result<(), Error> {
+        self.create_group_with(group_id, GroupCipherSuite::default())
+    }
+
+    /// Creates a group with the given ciphersuite.
+    ///
+    /// # Errors
+    /// As [`Client::create_group`].
+    pub fn create_group_with(&self, group_id: &str, suite: GroupCipherSuite) -> Result<(), Error> {
+        check_group_id(group_id)?;
+        let mut guard = self.lock()?;
+        let inner = &mut *guard;
+        if inner.store.get(RecordKind::Group, group_id)?.is_some() {
+            return Err(Error::Group(GroupError::GroupExists {
+                group_id: group_id.to_owned(),
+            }));
+        }
+        let (group, changes) = {
+            let mut op = Op::new(inner, self.address(), self.identity());
+            op.group_id = group_id.to_owned();
+            let group = MlsGroup::builder()
+                .with_group_id(GroupId::from_slice(group_id.as_bytes()))
+                .ciphersuite(ciphersuite(suite))
+                .use_ratchet_tree_extension(true)
+                .max_past_epochs(MAX_PAST_EPOCHS)
+                .sender_ratchet_configuration(sender_ratchet())
+                .with_wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
+                .build(
+                    &op.provider,
+                    &op.signer,
+                    credential_with_key(self.address(), self.identity()),
+                )
+                .map_err(library)?;
+            op.record_dirty = true;
+            (group, op.into_changes())
+        };
+        inner.store.commit(changes)?;
+        inner.groups.groups.insert(group_id.to_owned(), group);
+        Ok(())
+    }
+
+    /// Joins a group from a welcome addressed to one of this device's key
+    /// packages. Every member's credential is checked: a device whose
+    /// identity differs from the trusted one is refused
+    /// ([`Error::UntrustedIdentity`], nothing changes); a device seen for
+    /// the first time is trusted and listed in
+    /// [`JoinedGroup::new_identities`].
+    ///
+    /// # Errors
+    /// [`GroupError::Malformed`], [`GroupError::NotForThisDevice`],
+    /// [`GroupError::GroupExists`], [`GroupError::Rejected`],
+    /// [`GroupError::BadCredential`], [`Error::UntrustedIdentity`],
+    /// [`Error::Store`].
+    pub fn join_group(&self, welcome: &[u8]) -> Result<JoinedGroup, Error> {
+        let welcome = match parse_message(welcome)? {
+            MlsMessageBodyIn::Welcome(welcome) => welcome,
+            _ => return Err(malformed("not a welcome")),
+        };
+        let mut guard = self.lock()?;
+        let inner = &mut *guard;
+        let (group, joined, changes) = {
+            let mut op = Op::new(inner, self.address(), self.identity());
+            let staged =
+                StagedWelcome::new_from_welcome(&op.provider, &join_config(), welcome, None)
+                    .map_err(|error| match error {
+                        WelcomeError::NoMatchingKeyPackage
+                        | WelcomeError::NoMatchingEncryptionKey => {
+                            Error::Group(GroupError::NotForThisDevice)
+                        }
+                        WelcomeError::StorageError(error) => storage_error(error),
+                        other => Error::Group(GroupError::Rejected(format!("welcome: {other}"))),
+                    })?;
+            let group_id = group_id_string(staged.group_context().group_id())?;
+            check_group_id(&group_id)?;
+            if op.store.get(RecordKind::Group, &group_id)?.is_some() {
+                return Err(Error::Group(GroupError::GroupExists { group_id }));
+            }
+            op.group_id = group_id.clone();
+            let mut members = Vec::new();
+            let mut new_identities = Vec::new();
+            for member in staged.members() {
+                let (member, new) = op.check_member(
+                    &member.credential,
+                    Some(&member.signature_key),
+                    member.index.u32(),
+                )?;
+                if new {
+                    new_identities.push(member.clone());
+                }
+                members.push(member);
+            }
+            let group = staged
+                .into_group(&op.provider)
+                .map_err(|error| Error::Group(GroupError::Rejected(format!("welcome: {error}"))))?;
+            let joined = JoinedGroup {
+                group_id,
+                epoch: group.epoch().as_u64(),
+                members,
+                new_identities,
+            };
+            op.record_dirty = true;
+            (group, joined, op.into_changes())
+        };
+        inner.store.commit(changes)?;
+        inner.groups.groups.insert(joined.group_id.clone(), group);
+        Ok(joined)
+    }
+
+    /// Adds devices from their key packages. Returns the commit for the
+    /// current members and the welcome for the new ones. The commit is
+    /// pending until [`Client::confirm_group_commit`] (once the delivery
+    /// service accepted it) or [`Client::discard_group_commit`].
+    ///
+    /// # Errors
+    /// [`GroupError::Malformed`] or [`GroupError::Rejected`] for a bad key
+    /// package, [`Error::UntrustedIdentity`] for a device whose identity
+    /// changed, [`GroupError::PendingCommit`], [`GroupError::UnknownGroup`],
+    /// [`Error::Store`].
+    pub fn add_group_members(
+        &self,
+        group_id: &str,
+        key_packages: &[Vec<u8>],
+    ) -> Result<GroupCommit, Error> {
+        if key_packages.is_empty() {
+            return Err(Error::InvalidInput("no key packages to add".into()));
+        }
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            let mut packages = Vec::with_capacity(key_packages.len());
+            for bytes in key_packages {
+                let package = parse_key_package(op.provider.crypto, bytes)?;
+                let leaf = package.leaf_node();
+                op.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
+                packages.push(package);
+            }
+            let (commit, welcome, _) = group
+                .add_members(&op.provider, &op.signer, &packages)
+                .map_err(|error| {
+                    Error::Group(GroupError::Rejected(format!("add members: {error}")))
+                })?;
+            Ok(GroupCommit {
+                commit: serialize(&commit)?,
+                welcome: Some(serialize(&welcome)?),
+            })
+        })
+    }
+
+    /// Removes devices from the group. The commit is pending until
+    /// confirmed, as for [`Client::add_group_members`].
+    ///
+    /// # Errors
+    /// [`GroupError::NotAMember`], [`GroupError::PendingCommit`],
+    /// [`GroupError::UnknownGroup`], [`Error::Store`].
+    pub fn remove_group_members(
+        &self,
+        group_id: &str,
+        devices: &[DeviceAddress],
+    ) -> Result<GroupCommit, Error> {
+        if devices.is_empty() {
+            return Err(Error::InvalidInput("no devices to remove".into()));
+        }
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            let members = members_of(group)?;
+            let mut indices = Vec::with_capacity(devices.len());
+            for device in devices {
+                let member = members
+                    .iter()
+                    .find(|member| &member.device == device)
+                    .ok_or_else(|| {
+                        Error::Group(GroupError::NotAMember {
+                            device: device.clone(),
+                        })
+                    })?;
+                indices.push(LeafNodeIndex::new(member.leaf_index));
+            }
+            let (commit, welcome, _) = group
+                .remove_members(&op.provider, &op.signer, &indices)
+                .map_err(|error| {
+                    Error::Group(GroupError::Rejected(format!("remove members: {error}")))
+                })?;
+            Ok(GroupCommit {
+                commit: serialize(&commit)?,
+                welcome: welcome.as_ref().map(serialize).transpose()?,
+            })
+        })
+    }
+
+    /// Replaces this device's leaf keys (post-compromise healing). The
+    /// commit is pending until confirmed.
+    ///
+    /// # Errors
+    /// [`GroupError::PendingCommit`], [`GroupError::UnknownGroup`],
+    /// [`Error::Store`].
+    pub fn update_group(&self, group_id: &str) -> Result<GroupCommit, Error> {
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            let bundle = group
+                .self_update(&op.provider, &op.signer, LeafNodeParameters::default())
+                .map_err(|error| {
+                    Error::Group(GroupError::Rejected(format!("self update: {error}")))
+                })?;
+            let (commit, welcome, _) = bundle.into_messages();
+            Ok(GroupCommit {
+                commit: serialize(&commit)?,
+                welcome: welcome.as_ref().map(serialize).transpose()?,
+            })
+        })
+    }
+
+    /// Asks to leave the group: returns a proposal for the other members.
+    /// The next commit by any member removes this device; processing that
+    /// commit yields [`GroupEvent::Removed`] and deletes the group here.
+    ///
+    /// # Errors
+    /// [`GroupError::UnknownGroup`], [`Error::Store`].
+    pub fn leave_group(&self, group_id: &str) -> Result<Vec<u8>, Error> {
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            let proposal = group
+                .leave_group(&op.provider, &op.signer)
+                .map_err(|error| Error::Group(GroupError::Rejected(format!("leave: {error}"))))?;
+            serialize(&proposal)
+        })
+    }
+
+    /// Commits the proposals received so far (a leave, for instance). The
+    /// commit is pending until confirmed.
+    ///
+    /// # Errors
+    /// [`GroupError::PendingCommit`], [`GroupError::UnknownGroup`],
+    /// [`Error::Store`].
+    pub fn commit_group_proposals(&self, group_id: &str) -> Result<GroupCommit, Error> {
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            let (commit, welcome, _) = group
+                .commit_to_pending_proposals(&op.provider, &op.signer)
+                .map_err(|error| {
+                    Error::Group(GroupError::Rejected(format!("commit proposals: {error}")))
+                })?;
+            Ok(GroupCommit {
+                commit: serialize(&commit)?,
+                welcome: welcome.as_ref().map(serialize).transpose()?,
+            })
+        })
+    }
+
+    /// Applies this device's pending commit, once the delivery service has
+    /// accepted it: the group moves to the next epoch.
+    ///
+    /// # Errors
+    /// [`GroupError::NoPendingCommit`], [`GroupError::UnknownGroup`],
+    /// [`Error::Store`].
+    pub fn confirm_group_commit(&self, group_id: &str) -> Result<Vec<GroupEvent>, Error> {
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            let mut events = Vec::new();
+            merge_own_commit(op, group, &mut events)?;
+            Ok(events)
+        })
+    }
+
+    /// Drops this device's pending commit (the delivery service refused
+    /// it); the group stays at its epoch.
+    ///
+    /// # Errors
+    /// [`GroupError::NoPendingCommit`], [`GroupError::UnknownGroup`],
+    /// [`Error::Store`].
+    pub fn discard_group_commit(&self, group_id: &str) -> Result<(), Error> {
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            if group.pending_commit().is_none() {
+                return Err(Error::Group(GroupError::NoPendingCommit {
+                    group_id: group_id.to_owned(),
+                }));
+            }
+            group
+                .clear_pending_commit(op.provider.storage())
+                .map_err(storage_error)
+        })
+    }
+
+    /// Encrypts an application message for every member of the group.
+    ///
+    /// # Errors
+    /// [`GroupError::UnknownGroup`], [`GroupError::PendingCommit`] while
+    /// this device's commit awaits confirmation, [`Error::Store`].
+    pub fn encrypt_group(&self, group_id: &str, plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            let message = group
+                .create_message(&op.provider, &op.signer, plaintext)
+                .map_err(|error| match error {
+                    CreateMessageError::GroupStateError(error) => state_error(group_id, error),
+                    CreateMessageError::LibraryError(error) => library(error),
+                    #[allow(unreachable_patterns)]
+                    other => library(other),
+                })?;
+            serialize(&message)
+        })
+    }
+
+    /// Processes a message from the group's delivery service: an
+    /// application message, a proposal or a commit. Messages of a future
+    /// epoch are kept (bounded by [`MAX_BUFFERED_MESSAGES`]) and processed
+    /// when the commit that starts their epoch arrives; their events come
+    /// after that commit's.
+    ///
+    /// # Errors
+    /// [`GroupError::Malformed`], [`GroupError::UnknownGroup`],
+    /// [`GroupError::WrongEpoch`], [`GroupError::Replay`],
+    /// [`GroupError::Rejected`], [`GroupError::BadCredential`],
+    /// [`GroupError::BufferFull`], [`Error::UntrustedIdentity`],
+    /// [`Error::Store`]. Nothing changes on error.
+    pub fn process_group_message(&self, message: &[u8]) -> Result<Vec<GroupEvent>, Error> {
+        let protocol = protocol_message(message)?;
+        let group_id = group_id_string(protocol.group_id())?;
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), &group_id, |op, group| {
+            let mut events = Vec::new();
+            process(op, group, protocol, message, &mut events)?;
+            Ok(events)
+        })
+    }
+
+    /// The members of a group, this device included.
+    ///
+    /// # Errors
+    /// [`GroupError::UnknownGroup`], [`Error::Store`].
+    pub fn group_members(&self, group_id: &str) -> Result<Vec<GroupMember>, Error> {
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |_, group| {
+            members_of(group)
+        })
+    }
+
+    /// The group's current epoch.
+    ///
+    /// # Errors
+    /// [`GroupError::UnknownGroup`], [`Error::Store`].
+    pub fn group_epoch(&self, group_id: &str) -> Result<u64, Error> {
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |_, group| {
+            Ok(group.epoch().as_u64())
+        })
+    }
+
+    /// The ids of the groups this device is a member of.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub fn groups(&self) -> Result<Vec<String>, Error> {
+        let guard = self.lock()?;
+        Ok(guard.store.keys(RecordKind::Group)?)
+    }
+
+    /// A secret derived from the group's current epoch with the MLS
+    /// exporter (RFC 9420 section 8.5): every member gets the same bytes.
+    ///
+    /// # Errors
+    /// [`GroupError::UnknownGroup`], [`Error::InvalidInput`] for a length
+    /// the hash cannot produce, [`Error::Store`].
+    pub fn export_group_secret(
+        &self,
+        group_id: &str,
+        label: &str,
+        context: &[u8],
+        length: usize,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let mut guard = self.lock()?;
+        guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            group
+                .export_secret(op.provider.crypto, label, context, length)
+                .map(Zeroizing::new)
+                .map_err(|error| Error::InvalidInput(format!("export secret: {error}")))
+        })
+    }
+}
+
+fn protocol_message(bytes: &[u8]) -> Result<ProtocolMessage, Error> {
+    match parse_message(bytes)? {
+        MlsMessageBodyIn::PrivateMessage(message) => Ok(message.into()),
+        MlsMessageBodyIn::PublicMessage(message) => Ok(message.into()),
+        MlsMessageBodyIn::Welcome(_) => Err(malformed("a welcome: pass it to join_group")),
+        _ => Err(malformed("not a group message")),
+    }
+}
+
+/// What a commit changes, read before it is merged.
+struct CommitChanges {
+    added: Vec<GroupMember>,
+    removed: Vec<DeviceAddress>,
+    self_removed: bool,
+}
+
+impl CommitChanges {
+    fn read(op: &mut Op<'_>, group: &MlsGroup, staged: &StagedCommit) -> Result<Self, Error> {
+        let mut added = Vec::new();
+        for add in staged.add_proposals() {
+            let leaf = add.add_proposal().key_package().leaf_node();
+            let (member, _) =
+                op.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
+            added.push(member);
+        }
+        for update in staged.update_proposals() {
+            let leaf = update.update_proposal().leaf_node();
+            op.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
+        }
+        if let Some(leaf) = staged.update_path_leaf_node() {
+            op.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
+        }
+        let mut removed = Vec::new();
+        for remove in staged.remove_proposals() {
+            let index = remove.remove_proposal().removed();
+            if let Some(credential) = group.member(index) {
+                removed.push(read_member(credential, None)?.0);
+            }
+        }
+        Ok(Self {
+            added,
+            removed,
+            self_removed: staged.self_removed(),
+        })
+    }
+
+    fn into_events(
+        self,
+        op: &mut Op<'_>,
+        group: &MlsGroup,
+        events: &mut Vec<GroupEvent>,
+    ) -> Result<(), Error> {
+        let group_id = op.group_id.clone();
+        if !self.added.is_empty() {
+            let members = members_of(group)?;
+            let added = self
+                .added
+                .into_iter()
+                .map(|mut added| {
+                    if let Some(member) = members.iter().find(|m| m.device == added.device) {
+                        added.leaf_index = member.leaf_index;
+                    }
+                    added
+                })
+                .collect();
+            events.push(GroupEvent::MembersAdded {
+                group_id: group_id.clone(),
+                members: added,
+            });
+        }
+        if !self.removed.is_empty() {
+            events.push(GroupEvent::MembersRemoved {
+                group_id: group_id.clone(),
+                members: self.removed,
+            });
+        }
+        events.push(GroupEvent::EpochChanged {
+            group_id,
+            epoch: group.epoch().as_u64(),
+        });
+        Ok(())
+    }
+}
+
+/// Merges this device's pending commit.
+fn merge_own_commit(
+    op: &mut Op<'_>,
+    group: &mut MlsGroup,
+    events: &mut Vec<GroupEvent>,
+) -> Result<(), Error> {
+    let Some(staged) = group.pending_commit() else {
+        return Err(Error::Group(GroupError::NoPendingCommit {
+            group_id: op.group_id.clone(),
+        }));
+    };
+    let changes = CommitChanges::read(op, group, staged)?;
+    group
+        .merge_pending_commit(&op.provider)
+        .map_err(|error| library(format!("merge commit: {error}")))?;
+    changes.into_events(op, group, events)?;
+    drain_buffer(op, group, events)
+}
+
+/// Processes one protocol message (buffering it when it is early).
+fn process(
+    op: &mut Op<'_>,
+    group: &mut MlsGroup,
+    message: ProtocolMessage,
+    bytes: &[u8],
+    events: &mut Vec<GroupEvent>,
+) -> Result<(), Error> {
+    let message_epoch = message.epoch().as_u64();
+    let group_epoch = group.epoch().as_u64();
+    if message_epoch > group_epoch {
+        if bytes.len() > MAX_BUFFERED_MESSAGE_LEN {
+            return Err(Error::Group(GroupError::Rejected(
+                "early message too large to buffer".into(),
+            )));
+        }
+        let group_id = op.group_id.clone();
+        let record = op.record()?;
+        if record.buffered.iter().any(|(_, kept)| kept == bytes) {
+            return Err(Error::Group(GroupError::Replay));
+        }
+        if record.buffered.len() >= MAX_BUFFERED_MESSAGES {
+            return Err(Error::Group(GroupError::BufferFull { group_id }));
+        }
+        record.buffered.push((message_epoch, bytes.to_vec()));
+        op.record_dirty = true;
+        events.push(GroupEvent::Buffered {
+            group_id,
+            epoch: message_epoch,
+        });
+        return Ok(());
+    }
+    let had_pending_commit = group.pending_commit().is_some();
+    let is_commit = message.content_type() == ContentType::Commit;
+    let processed = group
+        .process_message(&op.provider, message)
+        .map_err(|error| process_error(error, message_epoch, group_epoch))?;
+    let content = processed.content();
+    if matches!(
+        content,
+        ProcessedMessageContent::OwnPendingCommit | ProcessedMessageContent::OwnPrivateMessage
+    ) {
+        // The delivery service fanned our own message back. Our pending
+        // commit coming back in the current epoch means it was accepted.
+        if had_pending_commit && is_commit && message_epoch == group_epoch {
+            return merge_own_commit(op, group, events);
+        }
+        return Ok(());
+    }
+    let sender_index = match processed.sender() {
+        Sender::Member(index) => *index,
+        _ => {
+            return Err(Error::Group(GroupError::Rejected(
+                "messages from outside the group are not accepted".into(),
+            )));
+        }
+    };
+    let sender = read_member(processed.credential(), None)?.0;
+    let group_id = op.group_id.clone();
+    match processed.into_content() {
+        ProcessedMessageContent::ApplicationMessage(message) => {
+            events.push(GroupEvent::Message {
+                group_id,
+                sender,
+                epoch: message_epoch,
+                plaintext: message.into_bytes(),
+            });
+        }
+        ProcessedMessageContent::ProposalMessage(proposal) => {
+            let kind = match proposal.proposal() {
+                Proposal::Add(add) => {
+                    let leaf = add.key_package().leaf_node();
+                    op.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
+                    ProposalKind::Add
+                }
+                Proposal::Remove(_) => ProposalKind::Remove,
+                Proposal::Update(update) => {
+                    let leaf = update.leaf_node();
+                    let (member, _) = op.check_member(
+                        leaf.credential(),
+                        Some(leaf.signature_key().as_slice()),
+                        sender_index.u32(),
+                    )?;
+                    if member.device != sender {
+                        return Err(Error::Group(GroupError::BadCredential(
+                            "an update changes the member's device".into(),
+                        )));
+                    }
+                    ProposalKind::Update
+                }
+                _ => ProposalKind::Other,
+            };
+            group
+                .store_pending_proposal(op.provider.storage(), *proposal)
+                .map_err(storage_error)?;
+            events.push(GroupEvent::Proposal {
+                group_id,
+                sender,
+                kind,
+            });
+        }
+        ProcessedMessageContent::OwnPendingCommit | ProcessedMessageContent::OwnPrivateMessage => {}
+        ProcessedMessageContent::ExternalJoinProposalMessage(_) => {
+            return Err(Error::Group(GroupError::Rejected(
+                "external join proposals are not accepted".into(),
+            )));
+        }
+        ProcessedMessageContent::StagedCommitMessage(staged) => {
+            if let Some(leaf) = staged.update_path_leaf_node() {
+                let (device, _) =
+                    read_member(leaf.credential(), Some(leaf.signature_key().as_slice()))?;
+                if device != sender {
+                    return Err(Error::Group(GroupError::BadCredential(
+                        "a commit changes the committer's device".into(),
+                    )));
+                }
+            }
+            let changes = CommitChanges::read(op, group, &staged)?;
+            group
+                .merge_staged_commit(&op.provider, *staged)
+                .map_err(|error| library(format!("merge commit: {error}")))?;
+            if had_pending_commit {
+                events.push(GroupEvent::OwnCommitDiscarded {
+                    group_id: group_id.clone(),
+                });
+            }
+            if changes.self_removed {
+                group.delete(op.provider.storage()).map_err(storage_error)?;
+                op.deleted = true;
+                events.push(GroupEvent::Removed { group_id });
+                return Ok(());
+            }
+            changes.into_events(op, group, events)?;
+            drain_buffer(op, group, events)?;
+        }
+    }
+    Ok(())
+}
+
+/// Processes the buffered messages whose epoch has come, oldest first.
+/// One that fails is dropped and reported; the others go on.
+fn drain_buffer(
+    op: &mut Op<'_>,
+    group: &mut MlsGroup,
+    events: &mut Vec<GroupEvent>,
+) -> Result<(), Error> {
+    loop {
+        if op.deleted {
+            return Ok(());
+        }
+        let epoch = group.epoch().as_u64();
+        let record = op.record()?;
+        let Some(position) = record.buffered.iter().position(|(e, _)| *e <= epoch) else {
+            return Ok(());
+        };
+        let (message_epoch, bytes) = record.buffered.remove(position);
+        op.record_dirty = true;
+        let result = protocol_message(&bytes)
+            .and_then(|message| process(op, group, message, &bytes, events));
+        match result {
+            Ok(()) => {}
+            Err(Error::Store(error)) => return Err(Error::Store(error)),
+            Err(error) => events.push(GroupEvent::BufferedDropped {
+                group_id: op.group_id.clone(),
+                epoch: message_epoch,
+                reason: error.to_string(),
+            }),
+        }
+    }
+}
