@@ -44,6 +44,12 @@ pub(crate) use ops::GroupCache;
 /// Epochs before the current one whose application messages still decrypt
 /// when they arrive late (openmls `max_past_epochs`).
 pub const MAX_PAST_EPOCHS: usize = 5;
+/// How many epochs ahead of the group's a message may be and still be kept
+/// for later; one further ahead is refused ([`GroupError::WrongEpoch`]).
+/// A message cannot be authenticated before its epoch's keys exist, so a
+/// kept message is checked when its epoch comes, and dropped then
+/// ([`GroupEvent::BufferedDropped`]) if it fails.
+pub const MAX_FUTURE_EPOCHS: u64 = 3;
 /// Messages from a future epoch kept per group until the commit that
 /// starts that epoch arrives.
 pub const MAX_BUFFERED_MESSAGES: usize = 256;

@@ -21,8 +21,9 @@ use super::credential::{DeviceSigner, credential_with_key, member_identity};
 use super::storage::{GroupStorage, GroupStorageError};
 use super::{
     GroupCipherSuite, GroupCommit, GroupError, GroupEvent, GroupMember, JoinedGroup,
-    MAX_BUFFERED_MESSAGE_LEN, MAX_BUFFERED_MESSAGES, MAX_FORWARD_DISTANCE, MAX_GROUP_ID_LEN,
-    MAX_KEY_PACKAGES_PER_CALL, MAX_PAST_EPOCHS, OUT_OF_ORDER_TOLERANCE, ProposalKind,
+    MAX_BUFFERED_MESSAGE_LEN, MAX_BUFFERED_MESSAGES, MAX_FORWARD_DISTANCE, MAX_FUTURE_EPOCHS,
+    MAX_GROUP_ID_LEN, MAX_KEY_PACKAGES_PER_CALL, MAX_PAST_EPOCHS, OUT_OF_ORDER_TOLERANCE,
+    ProposalKind,
 };
 use crate::client::{Client, Inner, decode_trusted, encode_trusted};
 use crate::codec::{DecodeError, Reader, Writer};
@@ -155,6 +156,11 @@ fn process_error(
         ProcessMessageError::ValidationError(ValidationError::UnableToDecrypt(
             MessageDecryptionError::SecretTreeError(SecretTreeError::SecretReuseError),
         )) => Error::Group(GroupError::Replay),
+        // openmls reports a message from an epoch whose secrets are gone
+        // (or that predates this member) as a generation too old.
+        ProcessMessageError::ValidationError(ValidationError::UnableToDecrypt(
+            MessageDecryptionError::SecretTreeError(SecretTreeError::TooDistantInThePast),
+        )) if message_epoch < group_epoch => wrong_epoch,
         ProcessMessageError::InvalidCommit(error) => {
             Error::Group(GroupError::Rejected(format!("invalid commit: {error}")))
         }
@@ -765,9 +771,11 @@ impl Client {
 
     /// Encrypts an application message for every member of the group.
     ///
+    /// While this device's own commit is pending the message belongs to the
+    /// current epoch, which members keep for [`MAX_PAST_EPOCHS`] epochs.
+    ///
     /// # Errors
-    /// [`GroupError::UnknownGroup`], [`GroupError::PendingCommit`] while
-    /// this device's commit awaits confirmation, [`Error::Store`].
+    /// [`GroupError::UnknownGroup`], [`Error::Store`].
     pub fn encrypt_group(&self, group_id: &str, plaintext: &[u8]) -> Result<Vec<u8>, Error> {
         let mut guard = self.lock()?;
         guard.with_group(self.address(), self.identity(), group_id, |op, group| {
@@ -973,6 +981,12 @@ fn process(
 ) -> Result<(), Error> {
     let message_epoch = message.epoch().as_u64();
     let group_epoch = group.epoch().as_u64();
+    if message_epoch > group_epoch.saturating_add(MAX_FUTURE_EPOCHS) {
+        return Err(Error::Group(GroupError::WrongEpoch {
+            message_epoch,
+            group_epoch,
+        }));
+    }
     if message_epoch > group_epoch {
         if bytes.len() > MAX_BUFFERED_MESSAGE_LEN {
             return Err(Error::Group(GroupError::Rejected(

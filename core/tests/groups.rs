@@ -1,0 +1,605 @@
+//! Integration tests: MLS groups through the client. Devices form a group,
+//! exchange messages, are removed and added, restart from their SQLite files
+//! between steps; late and early messages; leaving; concurrent commits;
+//! identity checks; and a store that fails mid-commit.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sealkit::group::{GroupError, MAX_PAST_EPOCHS, ProposalKind};
+use sealkit::store::{
+    Changeset, MemoryStore, RecordKind, SqliteStore, Store, StoreError, Zeroizing,
+};
+use sealkit::{Client, DeviceAddress, Error, GroupEvent};
+
+const STORAGE_KEY: [u8; 32] = [0x6A; 32];
+const GROUP: &str = "team";
+
+fn client(user: &str) -> Client {
+    Client::open(MemoryStore::new(), user, "phone").unwrap()
+}
+
+fn addr(user: &str) -> DeviceAddress {
+    DeviceAddress::new(user, "phone").unwrap()
+}
+
+fn plaintexts(events: &[GroupEvent]) -> Vec<Vec<u8>> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            GroupEvent::Message { plaintext, .. } => Some(plaintext.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn secret(client: &Client) -> Vec<u8> {
+    client
+        .export_group_secret(GROUP, "test", b"", 32)
+        .unwrap()
+        .to_vec()
+}
+
+/// `creator` creates the group and adds `others` in one commit.
+fn form_group(creator: &Client, others: &[&Client]) {
+    creator.create_group(GROUP).unwrap();
+    let packages: Vec<Vec<u8>> = others
+        .iter()
+        .map(|other| other.key_packages(1).unwrap().remove(0))
+        .collect();
+    let commit = creator.add_group_members(GROUP, &packages).unwrap();
+    creator.confirm_group_commit(GROUP).unwrap();
+    for other in others {
+        other.join_group(commit.welcome.as_ref().unwrap()).unwrap();
+    }
+}
+
+/// A device whose state lives only in its database file.
+struct PersistentDevice {
+    user: &'static str,
+    path: PathBuf,
+    client: Option<Client>,
+}
+
+impl PersistentDevice {
+    fn create(dir: &Path, user: &'static str) -> Self {
+        let mut this = Self {
+            user,
+            path: dir.join(format!("{user}.sqlite")),
+            client: None,
+        };
+        this.restart();
+        this
+    }
+
+    fn restart(&mut self) {
+        drop(self.client.take());
+        let store = SqliteStore::open(&self.path, &STORAGE_KEY).unwrap();
+        self.client = Some(Client::open(store, self.user, "phone").unwrap());
+    }
+
+    fn c(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+}
+
+fn restart_all(devices: &mut [&mut PersistentDevice]) {
+    for device in devices.iter_mut() {
+        device.restart();
+    }
+}
+
+#[test]
+fn removed_device_reads_nothing_after_and_joiner_nothing_before_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = PersistentDevice::create(dir.path(), "alice");
+    let mut b = PersistentDevice::create(dir.path(), "bob");
+    let mut c = PersistentDevice::create(dir.path(), "carol");
+    let mut d = PersistentDevice::create(dir.path(), "dave");
+
+    form_group(a.c(), &[b.c(), c.c()]);
+    restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+
+    // Everyone talks.
+    for (sender, text) in [(0, "from alice"), (1, "from bob"), (2, "from carol")] {
+        let devices = [&a, &b, &c];
+        let from = devices[sender];
+        let sealed = from.c().encrypt_group(GROUP, text.as_bytes()).unwrap();
+        for receiver in devices {
+            if receiver.user == from.user {
+                continue;
+            }
+            let events = receiver.c().process_group_message(&sealed).unwrap();
+            assert_eq!(plaintexts(&events), vec![text.as_bytes().to_vec()]);
+            match &events[0] {
+                GroupEvent::Message { sender, .. } => assert_eq!(sender, &addr(from.user)),
+                other => panic!("{other:?}"),
+            }
+        }
+        restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+    }
+    let before_dave = a.c().encrypt_group(GROUP, b"before dave").unwrap();
+    b.c().process_group_message(&before_dave).unwrap();
+    c.c().process_group_message(&before_dave).unwrap();
+    restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+
+    // Alice removes Carol.
+    let removal = a.c().remove_group_members(GROUP, &[addr("carol")]).unwrap();
+    restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+    a.c().confirm_group_commit(GROUP).unwrap();
+    restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+    let events = b.c().process_group_message(&removal.commit).unwrap();
+    assert!(events.contains(&GroupEvent::MembersRemoved {
+        group_id: GROUP.into(),
+        members: vec![addr("carol")],
+    }));
+    let events = c.c().process_group_message(&removal.commit).unwrap();
+    assert_eq!(
+        events,
+        vec![GroupEvent::Removed {
+            group_id: GROUP.into()
+        }]
+    );
+    restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+    assert!(c.c().groups().unwrap().is_empty());
+
+    let after_carol = a.c().encrypt_group(GROUP, b"after carol").unwrap();
+    assert_eq!(
+        plaintexts(&b.c().process_group_message(&after_carol).unwrap()),
+        vec![b"after carol".to_vec()]
+    );
+    assert!(matches!(
+        c.c().process_group_message(&after_carol),
+        Err(Error::Group(GroupError::UnknownGroup { .. }))
+    ));
+    restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+
+    // Bob adds Dave.
+    let package = d.c().key_packages(1).unwrap().remove(0);
+    restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+    let addition = b.c().add_group_members(GROUP, &[package]).unwrap();
+    b.c().confirm_group_commit(GROUP).unwrap();
+    restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+    let events = a.c().process_group_message(&addition.commit).unwrap();
+    assert!(
+        matches!(&events[0], GroupEvent::MembersAdded { members, .. } if members[0].device == addr("dave"))
+    );
+    let joined = d
+        .c()
+        .join_group(addition.welcome.as_ref().unwrap())
+        .unwrap();
+    assert_eq!(joined.members.len(), 3);
+    restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+
+    // Dave reads nothing from before he joined.
+    for old in [&before_dave, &after_carol] {
+        assert!(matches!(
+            d.c().process_group_message(old),
+            Err(Error::Group(GroupError::WrongEpoch { .. }))
+        ));
+    }
+    let welcome_dave = a.c().encrypt_group(GROUP, b"welcome dave").unwrap();
+    assert_eq!(
+        plaintexts(&d.c().process_group_message(&welcome_dave).unwrap()),
+        vec![b"welcome dave".to_vec()]
+    );
+    restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
+
+    // Everyone left agrees on the epoch and the exporter secret.
+    let epoch = a.c().group_epoch(GROUP).unwrap();
+    assert_eq!(epoch, 3);
+    for member in [&b, &d] {
+        assert_eq!(member.c().group_epoch(GROUP).unwrap(), epoch);
+        assert_eq!(secret(member.c()), secret(a.c()));
+    }
+    let mut members: Vec<_> = a
+        .c()
+        .group_members(GROUP)
+        .unwrap()
+        .into_iter()
+        .map(|member| member.device)
+        .collect();
+    members.sort_by_key(ToString::to_string);
+    assert_eq!(members, vec![addr("alice"), addr("bob"), addr("dave")]);
+}
+
+#[test]
+fn late_messages_from_recent_epochs_decrypt_older_ones_are_refused() {
+    let alice = client("alice");
+    let bob = client("bob");
+    form_group(&alice, &[&bob]);
+
+    let mut late = Vec::new();
+    for round in 0..=MAX_PAST_EPOCHS + 1 {
+        late.push(
+            bob.encrypt_group(GROUP, format!("round {round}").as_bytes())
+                .unwrap(),
+        );
+        let update = alice.update_group(GROUP).unwrap();
+        alice.confirm_group_commit(GROUP).unwrap();
+        bob.process_group_message(&update.commit).unwrap();
+    }
+    // `late[i]` was sent MAX_PAST_EPOCHS + 2 - i epochs ago.
+    let (too_old, recent) = late.split_at(2);
+    for sealed in too_old {
+        assert!(matches!(
+            alice.process_group_message(sealed),
+            Err(Error::Group(GroupError::WrongEpoch { .. }))
+        ));
+    }
+    for (i, sealed) in recent.iter().enumerate() {
+        let round = i + 2;
+        assert_eq!(
+            plaintexts(&alice.process_group_message(sealed).unwrap()),
+            vec![format!("round {round}").into_bytes()]
+        );
+    }
+}
+
+#[test]
+fn messages_from_a_future_epoch_wait_for_their_commit() {
+    let alice = client("alice");
+    let bob = client("bob");
+    let carol = client("carol");
+    form_group(&alice, &[&bob, &carol]);
+
+    let update = alice.update_group(GROUP).unwrap();
+    alice.confirm_group_commit(GROUP).unwrap();
+    carol.process_group_message(&update.commit).unwrap();
+    let early_a = alice.encrypt_group(GROUP, b"early from alice").unwrap();
+    let early_c = carol.encrypt_group(GROUP, b"early from carol").unwrap();
+
+    // Bob gets the new epoch's messages before the commit.
+    for early in [&early_a, &early_c] {
+        assert_eq!(
+            bob.process_group_message(early).unwrap(),
+            vec![GroupEvent::Buffered {
+                group_id: GROUP.into(),
+                epoch: 2
+            }]
+        );
+    }
+    // The same early message twice is a replay, not a second copy.
+    assert!(matches!(
+        bob.process_group_message(&early_a),
+        Err(Error::Group(GroupError::Replay))
+    ));
+    let events = bob.process_group_message(&update.commit).unwrap();
+    assert_eq!(
+        events[0],
+        GroupEvent::EpochChanged {
+            group_id: GROUP.into(),
+            epoch: 2
+        }
+    );
+    assert_eq!(
+        plaintexts(&events),
+        vec![b"early from alice".to_vec(), b"early from carol".to_vec()]
+    );
+    // Delivered once only.
+    assert!(matches!(
+        bob.process_group_message(&early_a),
+        Err(Error::Group(GroupError::Replay))
+    ));
+}
+
+#[test]
+fn a_member_leaves_through_a_proposal_and_the_next_commit() {
+    let alice = client("alice");
+    let bob = client("bob");
+    let carol = client("carol");
+    form_group(&alice, &[&bob, &carol]);
+
+    let proposal = carol.leave_group(GROUP).unwrap();
+    for member in [&alice, &bob] {
+        assert_eq!(
+            member.process_group_message(&proposal).unwrap(),
+            vec![GroupEvent::Proposal {
+                group_id: GROUP.into(),
+                sender: addr("carol"),
+                kind: ProposalKind::Remove
+            }]
+        );
+    }
+    let commit = alice.commit_group_proposals(GROUP).unwrap();
+    alice.confirm_group_commit(GROUP).unwrap();
+    let events = bob.process_group_message(&commit.commit).unwrap();
+    assert!(events.contains(&GroupEvent::MembersRemoved {
+        group_id: GROUP.into(),
+        members: vec![addr("carol")]
+    }));
+    assert_eq!(
+        carol.process_group_message(&commit.commit).unwrap(),
+        vec![GroupEvent::Removed {
+            group_id: GROUP.into()
+        }]
+    );
+    assert_eq!(secret(&alice), secret(&bob));
+    assert_eq!(alice.group_members(GROUP).unwrap().len(), 2);
+}
+
+#[test]
+fn concurrent_commits_the_first_one_delivered_wins() {
+    let alice = client("alice");
+    let bob = client("bob");
+    form_group(&alice, &[&bob]);
+
+    let from_alice = alice.update_group(GROUP).unwrap();
+    let from_bob = bob.update_group(GROUP).unwrap();
+    // While its commit is pending a device still sends in the current epoch.
+    let meanwhile = bob.encrypt_group(GROUP, b"meanwhile").unwrap();
+    // The delivery service orders Alice's first; it comes back to her too.
+    let events = alice.process_group_message(&from_alice.commit).unwrap();
+    assert!(events.contains(&GroupEvent::EpochChanged {
+        group_id: GROUP.into(),
+        epoch: 2
+    }));
+    let events = bob.process_group_message(&from_alice.commit).unwrap();
+    assert!(events.contains(&GroupEvent::OwnCommitDiscarded {
+        group_id: GROUP.into()
+    }));
+    // Bob's losing commit is refused by Alice and changes nothing.
+    assert!(matches!(
+        alice.process_group_message(&from_bob.commit),
+        Err(Error::Group(GroupError::WrongEpoch { .. }))
+    ));
+    assert!(matches!(
+        bob.confirm_group_commit(GROUP),
+        Err(Error::Group(GroupError::NoPendingCommit { .. }))
+    ));
+    assert_eq!(secret(&alice), secret(&bob));
+    assert_eq!(
+        plaintexts(&alice.process_group_message(&meanwhile).unwrap()),
+        vec![b"meanwhile".to_vec()]
+    );
+    let sealed = bob.encrypt_group(GROUP, b"after").unwrap();
+    assert_eq!(
+        plaintexts(&alice.process_group_message(&sealed).unwrap()),
+        vec![b"after".to_vec()]
+    );
+}
+
+#[test]
+fn a_discarded_commit_leaves_the_group_as_it_was() {
+    let alice = client("alice");
+    let bob = client("bob");
+    let carol = client("carol");
+    form_group(&alice, &[&bob]);
+    let epoch = alice.group_epoch(GROUP).unwrap();
+    let package = carol.key_packages(1).unwrap().remove(0);
+    alice.add_group_members(GROUP, &[package.clone()]).unwrap();
+    alice.discard_group_commit(GROUP).unwrap();
+    assert_eq!(alice.group_epoch(GROUP).unwrap(), epoch);
+    let sealed = alice.encrypt_group(GROUP, b"still here").unwrap();
+    assert_eq!(
+        plaintexts(&bob.process_group_message(&sealed).unwrap()),
+        vec![b"still here".to_vec()]
+    );
+    // The key package is still good for a later attempt.
+    let commit = alice.add_group_members(GROUP, &[package]).unwrap();
+    alice.confirm_group_commit(GROUP).unwrap();
+    carol.join_group(commit.welcome.as_ref().unwrap()).unwrap();
+}
+
+#[test]
+fn a_changed_identity_is_refused_and_a_new_one_reported() {
+    let alice = client("alice");
+    let bob = client("bob");
+    // Alice already trusts a different key for bob/phone.
+    let impostor = client("bob");
+    alice
+        .trust_identity(&addr("bob"), impostor.identity())
+        .unwrap();
+    alice.create_group(GROUP).unwrap();
+    let package = bob.key_packages(1).unwrap().remove(0);
+    assert!(matches!(
+        alice.add_group_members(GROUP, &[package.clone()]),
+        Err(Error::UntrustedIdentity { address }) if address == addr("bob")
+    ));
+    assert_eq!(alice.group_members(GROUP).unwrap().len(), 1);
+
+    // Carol trusts a different key for alice: she refuses the welcome.
+    let carol = client("carol");
+    let other_alice = client("alice");
+    carol
+        .trust_identity(&addr("alice"), other_alice.identity())
+        .unwrap();
+    let commit = alice
+        .add_group_members(GROUP, &[carol.key_packages(1).unwrap().remove(0)])
+        .unwrap();
+    alice.confirm_group_commit(GROUP).unwrap();
+    let welcome = commit.welcome.unwrap();
+    assert!(matches!(
+        carol.join_group(&welcome),
+        Err(Error::UntrustedIdentity { address }) if address == addr("alice")
+    ));
+    assert!(carol.groups().unwrap().is_empty());
+    // Once Carol has verified and trusts the real key, the same welcome works
+    // (the failed attempt consumed nothing).
+    carol
+        .trust_identity(&addr("alice"), alice.identity())
+        .unwrap();
+    let joined = carol.join_group(&welcome).unwrap();
+    assert!(joined.new_identities.is_empty());
+    assert_eq!(
+        carol.trusted_identity(&addr("alice")).unwrap().as_ref(),
+        Some(alice.identity())
+    );
+}
+
+#[test]
+fn first_seen_identities_are_reported_and_then_trusted() {
+    let alice = client("alice");
+    let bob = client("bob");
+    let carol = client("carol");
+    form_group(&alice, &[&bob]);
+    let commit = alice
+        .add_group_members(GROUP, &[carol.key_packages(1).unwrap().remove(0)])
+        .unwrap();
+    alice.confirm_group_commit(GROUP).unwrap();
+    bob.process_group_message(&commit.commit).unwrap();
+    let joined = carol.join_group(commit.welcome.as_ref().unwrap()).unwrap();
+    let mut new: Vec<_> = joined
+        .new_identities
+        .iter()
+        .map(|member| member.device.clone())
+        .collect();
+    new.sort_by_key(ToString::to_string);
+    assert_eq!(new, vec![addr("alice"), addr("bob")]);
+    assert_eq!(
+        carol.trusted_identity(&addr("bob")).unwrap().as_ref(),
+        Some(bob.identity())
+    );
+}
+
+#[test]
+fn own_commit_echoed_by_the_delivery_service_is_applied() {
+    let alice = client("alice");
+    let bob = client("bob");
+    form_group(&alice, &[&bob]);
+    let update = alice.update_group(GROUP).unwrap();
+    let events = alice.process_group_message(&update.commit).unwrap();
+    assert!(events.contains(&GroupEvent::EpochChanged {
+        group_id: GROUP.into(),
+        epoch: 2
+    }));
+    bob.process_group_message(&update.commit).unwrap();
+    assert_eq!(secret(&alice), secret(&bob));
+    // An own application message echoed back yields nothing.
+    let sealed = alice.encrypt_group(GROUP, b"hi").unwrap();
+    assert!(alice.process_group_message(&sealed).unwrap().is_empty());
+}
+
+#[test]
+fn key_packages_are_single_use() {
+    let alice = client("alice");
+    let bob = client("bob");
+    alice.create_group(GROUP).unwrap();
+    alice.create_group("other").unwrap();
+    let package = bob.key_packages(1).unwrap().remove(0);
+    let first = alice.add_group_members(GROUP, &[package.clone()]).unwrap();
+    alice.confirm_group_commit(GROUP).unwrap();
+    let second = alice.add_group_members("other", &[package]).unwrap();
+    alice.confirm_group_commit("other").unwrap();
+    bob.join_group(first.welcome.as_ref().unwrap()).unwrap();
+    assert!(matches!(
+        bob.join_group(second.welcome.as_ref().unwrap()),
+        Err(Error::Group(GroupError::NotForThisDevice))
+    ));
+    assert!(matches!(
+        bob.join_group(first.welcome.as_ref().unwrap()),
+        Err(Error::Group(
+            GroupError::NotForThisDevice | GroupError::GroupExists { .. }
+        ))
+    ));
+}
+
+#[test]
+fn group_ids_and_arguments_are_checked() {
+    let alice = client("alice");
+    assert!(matches!(
+        alice.create_group(""),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        alice.create_group(&"x".repeat(256)),
+        Err(Error::InvalidInput(_))
+    ));
+    alice.create_group(GROUP).unwrap();
+    assert!(matches!(
+        alice.create_group(GROUP),
+        Err(Error::Group(GroupError::GroupExists { .. }))
+    ));
+    assert!(matches!(
+        alice.encrypt_group("nope", b"x"),
+        Err(Error::Group(GroupError::UnknownGroup { .. }))
+    ));
+    assert!(matches!(
+        alice.remove_group_members(GROUP, &[addr("bob")]),
+        Err(Error::Group(GroupError::NotAMember { .. }))
+    ));
+    assert!(matches!(
+        alice.confirm_group_commit(GROUP),
+        Err(Error::Group(GroupError::NoPendingCommit { .. }))
+    ));
+    assert!(matches!(
+        alice.add_group_members(GROUP, &[]),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        alice.add_group_members(GROUP, &[b"junk".to_vec()]),
+        Err(Error::Group(GroupError::Malformed(_)))
+    ));
+    assert!(matches!(
+        alice.key_packages(1001),
+        Err(Error::InvalidInput(_))
+    ));
+    assert_eq!(alice.groups().unwrap(), vec![GROUP.to_string()]);
+}
+
+/// A store that can be told to fail its next commit.
+struct FailingStore {
+    inner: MemoryStore,
+    fail: AtomicBool,
+}
+
+impl Store for FailingStore {
+    fn get(&self, kind: RecordKind, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        self.inner.get(kind, key)
+    }
+
+    fn keys(&self, kind: RecordKind) -> Result<Vec<String>, StoreError> {
+        self.inner.keys(kind)
+    }
+
+    fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
+        if self.fail.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Backend("disk full".into()));
+        }
+        self.inner.commit(changes)
+    }
+}
+
+#[test]
+fn a_failed_commit_leaves_the_old_epoch_and_the_same_message_works_after() {
+    let alice = client("alice");
+    let store = Arc::new(FailingStore {
+        inner: MemoryStore::new(),
+        fail: AtomicBool::new(false),
+    });
+    let bob = Client::open(Arc::clone(&store), "bob", "phone").unwrap();
+    form_group(&alice, &[&bob]);
+    let before = store.inner.snapshot();
+
+    let update = alice.update_group(GROUP).unwrap();
+    alice.confirm_group_commit(GROUP).unwrap();
+    let sealed = alice.encrypt_group(GROUP, b"new epoch").unwrap();
+
+    store.fail.store(true, Ordering::SeqCst);
+    assert!(matches!(
+        bob.process_group_message(&update.commit),
+        Err(Error::Store(StoreError::Backend(_)))
+    ));
+    assert_eq!(store.inner.snapshot(), before);
+    assert_eq!(bob.group_epoch(GROUP).unwrap(), 1);
+
+    // A restart from the store sees the old epoch as well.
+    let bob = Client::open(Arc::clone(&store), "bob", "phone").unwrap();
+    assert_eq!(bob.group_epoch(GROUP).unwrap(), 1);
+    bob.process_group_message(&update.commit).unwrap();
+    assert_eq!(bob.group_epoch(GROUP).unwrap(), 2);
+
+    store.fail.store(true, Ordering::SeqCst);
+    assert!(bob.process_group_message(&sealed).is_err());
+    assert_eq!(
+        plaintexts(&bob.process_group_message(&sealed).unwrap()),
+        vec![b"new epoch".to_vec()]
+    );
+}
