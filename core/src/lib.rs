@@ -43,6 +43,7 @@ mod error;
 pub mod file;
 pub mod group;
 pub mod identity;
+pub mod media;
 pub mod session;
 pub mod store;
 
