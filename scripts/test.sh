@@ -20,9 +20,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "Rust tests (unit, integration, proptest, known answers, doc tests)"
 cargo test --workspace
 
-step "core with the optional async feature (clippy and its tests)"
-cargo clippy -p sealkit --all-targets --features async -- -D warnings
+step "core with the optional async and pq-groups features (clippy and their tests)"
+cargo clippy -p sealkit --all-targets --features async,pq-groups -- -D warnings
 cargo test -p sealkit --features async --lib file::
+cargo test -p sealkit --features pq-groups --test groups
 
 step "core builds for wasm32-unknown-unknown"
 cargo build -p sealkit --target wasm32-unknown-unknown

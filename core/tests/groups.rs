@@ -603,3 +603,34 @@ fn a_failed_commit_leaves_the_old_epoch_and_the_same_message_works_after() {
         vec![b"new epoch".to_vec()]
     );
 }
+
+#[cfg(feature = "pq-groups")]
+#[test]
+fn post_quantum_groups_work_end_to_end() {
+    use sealkit::group::GroupCipherSuite;
+    let alice = client("alice");
+    let bob = client("bob");
+    alice
+        .create_group_with(GROUP, GroupCipherSuite::PostQuantum)
+        .unwrap();
+    let package = bob
+        .key_packages_for(GroupCipherSuite::PostQuantum, 1)
+        .unwrap()
+        .remove(0);
+    let commit = alice.add_group_members(GROUP, &[package]).unwrap();
+    alice.confirm_group_commit(GROUP).unwrap();
+    bob.join_group(commit.welcome.as_ref().unwrap()).unwrap();
+    let sealed = alice.encrypt_group(GROUP, b"post-quantum").unwrap();
+    assert_eq!(
+        plaintexts(&bob.process_group_message(&sealed).unwrap()),
+        vec![b"post-quantum".to_vec()]
+    );
+    let update = bob.update_group(GROUP).unwrap();
+    bob.confirm_group_commit(GROUP).unwrap();
+    alice.process_group_message(&update.commit).unwrap();
+    assert_eq!(secret(&alice), secret(&bob));
+    // A classic key package cannot join a post-quantum group.
+    let carol = client("carol");
+    let classic = carol.key_packages(1).unwrap().remove(0);
+    assert!(alice.add_group_members(GROUP, &[classic]).is_err());
+}

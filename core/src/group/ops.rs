@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use openmls::framing::errors::{MessageDecryptionError, SecretTreeError};
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::{
-    BasicCredentialError, Ciphersuite, CreateMessageError, Credential, GroupId, KeyPackage,
-    KeyPackageIn, LeafNodeIndex, LeafNodeParameters, MlsGroup, MlsGroupJoinConfig,
+    BasicCredentialError, Capabilities, Ciphersuite, CreateMessageError, Credential, GroupId,
+    KeyPackage, KeyPackageIn, LeafNodeIndex, LeafNodeParameters, MlsGroup, MlsGroupJoinConfig,
     MlsGroupStateError, MlsMessageBodyIn, MlsMessageIn, MlsMessageOut,
     PURE_CIPHERTEXT_WIRE_FORMAT_POLICY, ProcessMessageError, ProcessedMessageContent,
     ProtocolMessage, ProtocolVersion, Sender, SenderRatchetConfiguration, StagedCommit,
@@ -80,6 +80,18 @@ fn ciphersuite(suite: GroupCipherSuite) -> Ciphersuite {
             Ciphersuite::MLS_128_MLKEM768X25519_AES128GCM_SHA256_Ed25519
         }
     }
+}
+
+/// The leaf capabilities of this device: both ciphersuites it can use
+/// (openmls lists the post-quantum ones only with its own feature, which
+/// would also pull in its SQLite provider).
+fn capabilities() -> Capabilities {
+    let suites = [
+        ciphersuite(GroupCipherSuite::Classic),
+        #[cfg(feature = "pq-groups")]
+        ciphersuite(GroupCipherSuite::PostQuantum),
+    ];
+    Capabilities::new(None, Some(&suites), None, None, None)
 }
 
 fn sender_ratchet() -> SenderRatchetConfiguration {
@@ -466,6 +478,7 @@ impl Client {
         let mut packages = Vec::new();
         for _ in 0..count {
             let bundle = KeyPackage::builder()
+                .leaf_node_capabilities(capabilities())
                 .build(
                     ciphersuite(suite),
                     &op.provider,
@@ -514,6 +527,7 @@ impl Client {
                 .max_past_epochs(MAX_PAST_EPOCHS)
                 .sender_ratchet_configuration(sender_ratchet())
                 .with_wire_format_policy(PURE_CIPHERTEXT_WIRE_FORMAT_POLICY)
+                .with_capabilities(capabilities())
                 .build(
                     &op.provider,
                     &op.signer,
