@@ -9,7 +9,7 @@
 //!
 //! A member is a device: its MLS credential names the device address and
 //! identity key, and its MLS signature key is the device's Ed25519 identity
-//! key (see `docs/adr/0006-groups-openmls.md`). Every member another device
+//! key (see `docs/adr/0007-groups-openmls.md`). Every member another device
 //! adds, and every member found in a welcome, is checked against the
 //! identities this device trusts.
 //!
