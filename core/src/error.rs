@@ -5,6 +5,7 @@ use thiserror::Error;
 use crate::codec::DecodeError;
 use crate::group::GroupError;
 use crate::identity::{DeviceAddress, IdentityError};
+use crate::media::MediaError;
 use crate::session::SessionError;
 use crate::store::StoreError;
 
@@ -65,6 +66,9 @@ pub enum Error {
     /// A group operation failed; see [`GroupError`].
     #[error(transparent)]
     Group(#[from] GroupError),
+    /// A media (SFrame) context could not be built or rekeyed.
+    #[error(transparent)]
+    Media(#[from] MediaError),
     /// The bundle given for a device belongs to another device.
     #[error("bundle belongs to {bundle}, not {requested}")]
     BundleAddressMismatch {

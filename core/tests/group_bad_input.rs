@@ -195,7 +195,7 @@ fn wrong_kinds_of_message_are_typed_errors() {
     let package = carol.client.key_packages(1).unwrap().remove(0);
     let commit = alice
         .client
-        .add_group_members("team", &[package.clone()])
+        .add_group_members("team", std::slice::from_ref(&package))
         .unwrap();
     let welcome = commit.welcome.unwrap();
     // A welcome or a key package is not a group message.

@@ -374,7 +374,9 @@ fn a_discarded_commit_leaves_the_group_as_it_was() {
     form_group(&alice, &[&bob]);
     let epoch = alice.group_epoch(GROUP).unwrap();
     let package = carol.key_packages(1).unwrap().remove(0);
-    alice.add_group_members(GROUP, &[package.clone()]).unwrap();
+    alice
+        .add_group_members(GROUP, std::slice::from_ref(&package))
+        .unwrap();
     alice.discard_group_commit(GROUP).unwrap();
     assert_eq!(alice.group_epoch(GROUP).unwrap(), epoch);
     let sealed = alice.encrypt_group(GROUP, b"still here").unwrap();
@@ -400,7 +402,7 @@ fn a_changed_identity_is_refused_and_a_new_one_reported() {
     alice.create_group(GROUP).unwrap();
     let package = bob.key_packages(1).unwrap().remove(0);
     assert!(matches!(
-        alice.add_group_members(GROUP, &[package.clone()]),
+        alice.add_group_members(GROUP, std::slice::from_ref(&package)),
         Err(Error::UntrustedIdentity { address }) if address == addr("bob")
     ));
     assert_eq!(alice.group_members(GROUP).unwrap().len(), 1);
@@ -484,7 +486,9 @@ fn key_packages_are_single_use() {
     alice.create_group(GROUP).unwrap();
     alice.create_group("other").unwrap();
     let package = bob.key_packages(1).unwrap().remove(0);
-    let first = alice.add_group_members(GROUP, &[package.clone()]).unwrap();
+    let first = alice
+        .add_group_members(GROUP, std::slice::from_ref(&package))
+        .unwrap();
     alice.confirm_group_commit(GROUP).unwrap();
     let second = alice.add_group_members("other", &[package]).unwrap();
     alice.confirm_group_commit("other").unwrap();
@@ -633,4 +637,56 @@ fn post_quantum_groups_work_end_to_end() {
     let carol = client("carol");
     let classic = carol.key_packages(1).unwrap().remove(0);
     assert!(alice.add_group_members(GROUP, &[classic]).is_err());
+}
+
+#[test]
+fn group_call_media_keys_follow_the_epoch() {
+    use sealkit::media::MediaConfig;
+    let alice = client("alice");
+    let bob = client("bob");
+    let carol = client("carol");
+    form_group(&alice, &[&bob, &carol]);
+    let config = MediaConfig::default();
+    let mut media: Vec<_> = [&alice, &bob, &carol]
+        .iter()
+        .map(|member| member.group_media(GROUP, config).unwrap())
+        .collect();
+    // Everyone hears everyone; the sender index is the leaf index.
+    for sender in 0..3 {
+        let sealed = media[sender]
+            .encrypt_frame(format!("frame {sender}").as_bytes(), b"hdr")
+            .unwrap();
+        for receiver in (0..3).filter(|r| *r != sender) {
+            let frame = media[receiver].decrypt_frame(&sealed).unwrap();
+            assert_eq!(frame.frame, format!("frame {sender}").into_bytes());
+            assert_eq!(frame.clear_header, b"hdr");
+            assert_eq!(frame.epoch, 1);
+        }
+    }
+    // Alice removes Carol: the others rekey; Carol cannot follow.
+    let removal = alice.remove_group_members(GROUP, &[addr("carol")]).unwrap();
+    alice.confirm_group_commit(GROUP).unwrap();
+    bob.process_group_message(&removal.commit).unwrap();
+    carol.process_group_message(&removal.commit).unwrap();
+    let in_flight = media[1].encrypt_frame(b"old epoch", b"").unwrap();
+    assert!(alice.rekey_group_media(GROUP, &mut media[0]).unwrap());
+    assert!(bob.rekey_group_media(GROUP, &mut media[1]).unwrap());
+    assert!(!bob.rekey_group_media(GROUP, &mut media[1]).unwrap());
+    assert!(carol.rekey_group_media(GROUP, &mut media[2]).is_err());
+    // A frame in flight from the previous epoch still decrypts.
+    assert_eq!(
+        media[0].decrypt_frame(&in_flight).unwrap().frame,
+        b"old epoch"
+    );
+    let sealed = media[0].encrypt_frame(b"without carol", b"").unwrap();
+    assert_eq!(
+        media[1].decrypt_frame(&sealed).unwrap().frame,
+        b"without carol"
+    );
+    assert!(media[2].decrypt_frame(&sealed).is_err());
+    // Exporter agreement: same epoch secret on both sides.
+    let a = alice.group_media_epoch(GROUP, config.suite).unwrap();
+    let b = bob.group_media_epoch(GROUP, config.suite).unwrap();
+    assert_eq!(a.epoch(), b.epoch());
+    assert_ne!(a.own_index(), b.own_index());
 }
