@@ -31,8 +31,9 @@ cargo build -p sealkit --target wasm32-unknown-unknown
 step "fuzz targets build"
 cargo check --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-check
 
-step "example runs"
+step "examples run"
 cargo run -q -p sealkit-examples --bin two_devices > /dev/null
+cargo run -q -p sealkit-examples --bin group_call > /dev/null
 
 step "Python bindings (uniffi, library mode) and their pytest suite"
 scripts/python-bindings.sh
