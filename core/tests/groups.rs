@@ -168,9 +168,14 @@ fn removed_device_reads_nothing_after_and_joiner_nothing_before_across_restarts(
     b.c().confirm_group_commit(GROUP).unwrap();
     restart_all(&mut [&mut a, &mut b, &mut c, &mut d]);
     let events = a.c().process_group_message(&addition.commit).unwrap();
-    assert!(
-        matches!(&events[0], GroupEvent::MembersAdded { members, .. } if members[0].device == addr("dave"))
-    );
+    assert!(events.iter().any(|event| matches!(
+        event,
+        GroupEvent::MembersAdded { members, .. } if members[0].device == addr("dave")
+    )));
+    assert!(events.iter().any(|event| matches!(
+        event,
+        GroupEvent::NewIdentity { member, .. } if member.device == addr("dave")
+    )));
     let joined = d
         .c()
         .join_group(addition.welcome.as_ref().unwrap())
@@ -446,7 +451,16 @@ fn first_seen_identities_are_reported_and_then_trusted() {
         .add_group_members(GROUP, &[carol.key_packages(1).unwrap().remove(0)])
         .unwrap();
     alice.confirm_group_commit(GROUP).unwrap();
-    bob.process_group_message(&commit.commit).unwrap();
+    // Bob sees Carol for the first time: reported, then trusted.
+    let events = bob.process_group_message(&commit.commit).unwrap();
+    assert!(events.iter().any(|event| matches!(
+        event,
+        GroupEvent::NewIdentity { member, .. } if member.device == addr("carol") && &member.identity == carol.identity()
+    )));
+    assert_eq!(
+        bob.trusted_identity(&addr("carol")).unwrap().as_ref(),
+        Some(carol.identity())
+    );
     let joined = carol.join_group(commit.welcome.as_ref().unwrap()).unwrap();
     let mut new: Vec<_> = joined
         .new_identities

@@ -977,6 +977,8 @@ fn protocol_message(bytes: &[u8]) -> Result<ProtocolMessage, Error> {
 /// What a commit changes, read before it is merged.
 struct CommitChanges {
     added: Vec<GroupMember>,
+    /// Devices of `added` whose identity was seen for the first time.
+    new_identities: Vec<DeviceAddress>,
     removed: Vec<DeviceAddress>,
     self_removed: bool,
 }
@@ -984,10 +986,14 @@ struct CommitChanges {
 impl CommitChanges {
     fn read(op: &mut Op<'_>, group: &MlsGroup, staged: &StagedCommit) -> Result<Self, Error> {
         let mut added = Vec::new();
+        let mut new_identities = Vec::new();
         for add in staged.add_proposals() {
             let leaf = add.add_proposal().key_package().leaf_node();
-            let (member, _) =
+            let (member, new) =
                 op.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
+            if new {
+                new_identities.push(member.device.clone());
+            }
             added.push(member);
         }
         for update in staged.update_proposals() {
@@ -1006,6 +1012,7 @@ impl CommitChanges {
         }
         Ok(Self {
             added,
+            new_identities,
             removed,
             self_removed: staged.self_removed(),
         })
@@ -1020,7 +1027,7 @@ impl CommitChanges {
         let group_id = op.group_id.clone();
         if !self.added.is_empty() {
             let members = members_of(group)?;
-            let added = self
+            let added: Vec<GroupMember> = self
                 .added
                 .into_iter()
                 .map(|mut added| {
@@ -1030,6 +1037,15 @@ impl CommitChanges {
                     added
                 })
                 .collect();
+            for member in added
+                .iter()
+                .filter(|member| self.new_identities.contains(&member.device))
+            {
+                events.push(GroupEvent::NewIdentity {
+                    group_id: group_id.clone(),
+                    member: member.clone(),
+                });
+            }
             events.push(GroupEvent::MembersAdded {
                 group_id: group_id.clone(),
                 members: added,
