@@ -254,6 +254,10 @@ pub enum GroupError {
     /// signature key is not the identity key it names.
     #[error("bad member credential: {0}")]
     BadCredential(String),
+    /// The message's sender is not a member of the group (at the message's
+    /// epoch).
+    #[error("the sender is not a member of the group")]
+    UnknownSender,
     /// The device is not a member of the group.
     #[error("{device} is not a member of the group")]
     NotAMember {

@@ -176,6 +176,9 @@ fn process_error(
         ProcessMessageError::ValidationError(ValidationError::UnableToDecrypt(
             MessageDecryptionError::SecretTreeError(SecretTreeError::TooDistantInThePast),
         )) if message_epoch < group_epoch => wrong_epoch,
+        ProcessMessageError::ValidationError(ValidationError::UnknownMember) => {
+            Error::Group(GroupError::UnknownSender)
+        }
         ProcessMessageError::InvalidCommit(error) => {
             Error::Group(GroupError::Rejected(format!("invalid commit: {error}")))
         }
