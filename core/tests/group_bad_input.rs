@@ -260,3 +260,37 @@ thread_local! {
         (Arc::new(alice), Arc::new(bob))
     };
 }
+
+#[test]
+fn the_early_message_buffer_is_bounded_and_loses_nothing_it_accepted() {
+    use sealkit::group::MAX_BUFFERED_MESSAGES;
+    let (alice, bob) = setup();
+    let update = alice.client.update_group("team").unwrap();
+    alice.client.confirm_group_commit("team").unwrap();
+    for i in 0..MAX_BUFFERED_MESSAGES {
+        let early = alice
+            .client
+            .encrypt_group("team", format!("early {i}").as_bytes())
+            .unwrap();
+        assert!(matches!(
+            bob.client.process_group_message(&early).unwrap().as_slice(),
+            [GroupEvent::Buffered { epoch: 2, .. }]
+        ));
+    }
+    let one_more = alice.client.encrypt_group("team", b"one more").unwrap();
+    assert!(matches!(
+        bob.refuses(&one_more),
+        Error::Group(GroupError::BufferFull { .. })
+    ));
+    let events = bob.client.process_group_message(&update.commit).unwrap();
+    let delivered = events
+        .iter()
+        .filter(|event| matches!(event, GroupEvent::Message { .. }))
+        .count();
+    assert_eq!(delivered, MAX_BUFFERED_MESSAGES);
+    // The refused one is not lost for good: delivered again, it decrypts now.
+    assert!(is_message(
+        &bob.client.process_group_message(&one_more).unwrap(),
+        b"one more"
+    ));
+}

@@ -52,9 +52,12 @@ pub const MAX_PAST_EPOCHS: usize = 5;
 pub const MAX_FUTURE_EPOCHS: u64 = 3;
 /// Messages from a future epoch kept per group until the commit that
 /// starts that epoch arrives.
-pub const MAX_BUFFERED_MESSAGES: usize = 256;
+pub const MAX_BUFFERED_MESSAGES: usize = 64;
 /// Largest message buffered for a future epoch.
 pub const MAX_BUFFERED_MESSAGE_LEN: usize = 1 << 20;
+/// Most bytes buffered per group, all early messages together (they are
+/// kept in one stored record, rewritten whenever one is added).
+pub const MAX_BUFFERED_BYTES: usize = 4 << 20;
 /// Messages of one sender within an epoch that may arrive out of order
 /// (openmls `out_of_order_tolerance`).
 pub const OUT_OF_ORDER_TOLERANCE: u32 = 1000;
@@ -277,8 +280,9 @@ pub enum GroupError {
         /// The group id.
         group_id: String,
     },
-    /// The future-epoch buffer of the group is full; the message was not kept.
-    #[error("group {group_id:?} already buffers {MAX_BUFFERED_MESSAGES} future messages")]
+    /// The future-epoch buffer of the group is full ([`MAX_BUFFERED_MESSAGES`]
+    /// or [`MAX_BUFFERED_BYTES`]); the message was not kept.
+    #[error("the early-message buffer of group {group_id:?} is full")]
     BufferFull {
         /// The group id.
         group_id: String,

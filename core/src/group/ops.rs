@@ -21,9 +21,9 @@ use super::credential::{DeviceSigner, credential_with_key, member_identity};
 use super::storage::{GroupStorage, GroupStorageError};
 use super::{
     GroupCipherSuite, GroupCommit, GroupError, GroupEvent, GroupMember, JoinedGroup,
-    MAX_BUFFERED_MESSAGE_LEN, MAX_BUFFERED_MESSAGES, MAX_FORWARD_DISTANCE, MAX_FUTURE_EPOCHS,
-    MAX_GROUP_ID_LEN, MAX_KEY_PACKAGES_PER_CALL, MAX_PAST_EPOCHS, OUT_OF_ORDER_TOLERANCE,
-    ProposalKind,
+    MAX_BUFFERED_BYTES, MAX_BUFFERED_MESSAGE_LEN, MAX_BUFFERED_MESSAGES, MAX_FORWARD_DISTANCE,
+    MAX_FUTURE_EPOCHS, MAX_GROUP_ID_LEN, MAX_KEY_PACKAGES_PER_CALL, MAX_PAST_EPOCHS,
+    OUT_OF_ORDER_TOLERANCE, ProposalKind,
 };
 use crate::client::{Client, Inner, decode_trusted, encode_trusted};
 use crate::codec::{DecodeError, Reader, Writer};
@@ -556,8 +556,10 @@ impl Client {
     /// [`JoinedGroup::new_identities`].
     ///
     /// # Errors
-    /// [`GroupError::Malformed`], [`GroupError::NotForThisDevice`],
-    /// [`GroupError::GroupExists`], [`GroupError::Rejected`],
+    /// [`GroupError::Malformed`], [`GroupError::NotForThisDevice`] (also for
+    /// a ciphersuite this build cannot run), [`GroupError::GroupExists`],
+    /// [`GroupError::Rejected`] (also for a group id that is not 1 to
+    /// [`MAX_GROUP_ID_LEN`] bytes of UTF-8),
     /// [`GroupError::BadCredential`], [`Error::UntrustedIdentity`],
     /// [`Error::Store`].
     pub fn join_group(&self, welcome: &[u8]) -> Result<JoinedGroup, Error> {
@@ -573,14 +575,22 @@ impl Client {
                 StagedWelcome::new_from_welcome(&op.provider, &join_config(), welcome, None)
                     .map_err(|error| match error {
                         WelcomeError::NoMatchingKeyPackage
-                        | WelcomeError::NoMatchingEncryptionKey => {
+                        | WelcomeError::NoMatchingEncryptionKey
+                        | WelcomeError::UnsupportedCiphersuite(_)
+                        | WelcomeError::CiphersuiteMismatch => {
                             Error::Group(GroupError::NotForThisDevice)
                         }
                         WelcomeError::StorageError(error) => storage_error(error),
                         other => Error::Group(GroupError::Rejected(format!("welcome: {other}"))),
                     })?;
-            let group_id = group_id_string(staged.group_context().group_id())?;
-            check_group_id(&group_id)?;
+            let group_id = group_id_string(staged.group_context().group_id())
+                .ok()
+                .filter(|id| check_group_id(id).is_ok())
+                .ok_or_else(|| {
+                    Error::Group(GroupError::Rejected(format!(
+                        "welcome: the group id is not 1 to {MAX_GROUP_ID_LEN} bytes of UTF-8"
+                    )))
+                })?;
             if op.store.get(RecordKind::Group, &group_id)?.is_some() {
                 return Err(Error::Group(GroupError::GroupExists { group_id }));
             }
@@ -971,7 +981,12 @@ impl Client {
 fn protocol_message(bytes: &[u8]) -> Result<ProtocolMessage, Error> {
     match parse_message(bytes)? {
         MlsMessageBodyIn::PrivateMessage(message) => Ok(message.into()),
-        MlsMessageBodyIn::PublicMessage(message) => Ok(message.into()),
+        // Sealkit groups encrypt every message (pure-ciphertext policy);
+        // refusing plaintext framing here also keeps unauthenticated
+        // public messages out of the early-message buffer.
+        MlsMessageBodyIn::PublicMessage(_) => Err(Error::Group(GroupError::Rejected(
+            "unencrypted (public) group messages are refused".into(),
+        ))),
         MlsMessageBodyIn::Welcome(_) => Err(malformed("a welcome: pass it to join_group")),
         _ => Err(malformed("not a group message")),
     }
@@ -1114,7 +1129,10 @@ fn process(
         if record.buffered.iter().any(|(_, kept)| kept == bytes) {
             return Err(Error::Group(GroupError::Replay));
         }
-        if record.buffered.len() >= MAX_BUFFERED_MESSAGES {
+        let buffered_bytes: usize = record.buffered.iter().map(|(_, kept)| kept.len()).sum();
+        if record.buffered.len() >= MAX_BUFFERED_MESSAGES
+            || buffered_bytes.saturating_add(bytes.len()) > MAX_BUFFERED_BYTES
+        {
             return Err(Error::Group(GroupError::BufferFull { group_id }));
         }
         record.buffered.push((message_epoch, bytes.to_vec()));
