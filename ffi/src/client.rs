@@ -1,6 +1,8 @@
 //! [`SealkitClient`]: a uniffi object over [`sealkit::Client`]. Each method
 //! converts its arguments, calls the core method of the same name and maps
-//! the result; see the core docs for what each operation guarantees.
+//! the result; see the core docs for what each operation guarantees. The
+//! group and media methods of the client are exported from `group.rs` and
+//! `media.rs`.
 
 use sealkit::file::Recipient;
 use sealkit::store::{MemoryStore, SqliteStore};
@@ -27,6 +29,14 @@ pub struct Decrypted {
 #[derive(Debug, uniffi::Object)]
 pub struct SealkitClient {
     inner: Client,
+}
+
+impl SealkitClient {
+    /// The core client, for the methods exported from other modules
+    /// (groups, media).
+    pub(crate) fn core(&self) -> &Client {
+        &self.inner
+    }
 }
 
 #[uniffi::export]

@@ -1,9 +1,18 @@
 //! The flat error enum of the FFI boundary and its mapping from the rich
 //! errors of `sealkit` (CONVENTIONS rule 3). Apps match on the variant; the
 //! `message` is the inner error's text, for logs, and never holds secrets.
+//!
+//! Group and media failures reuse a variant where an app would handle them
+//! the same way as a session's (a replay is `Duplicate` whether it is an
+//! envelope, a group message or a media frame; malformed bytes are `Decode`;
+//! a media frame that does not authenticate is `Decrypt`) and have their own
+//! where the app has something different to do (`UnknownGroup`,
+//! `WrongEpoch`, `UnknownEpoch`, `PendingCommit`, ...).
 
 use sealkit::file::FileError;
+use sealkit::group::GroupError;
 use sealkit::identity::IdentityError;
+use sealkit::media::MediaError;
 use sealkit::session::SessionError;
 
 /// Why a Sealkit call failed. After any error the client's stored state is
@@ -14,14 +23,16 @@ pub enum SealkitError {
     /// storage or file key that is not 32 bytes, a bundle for another
     /// device, an oversized plaintext, a chunk size out of range, a
     /// malformed recipient or file identity, a file sealed to recipients
-    /// given to the file-key decryption.
+    /// given to the file-key decryption, a group ciphersuite this build
+    /// lacks, an exporter length the hash cannot produce, a media clear
+    /// header above its bound.
     #[error("{message}")]
     InvalidInput {
         /// What was wrong.
         message: String,
     },
-    /// Received bytes (envelope, bundle, identity, QR payload, file header)
-    /// are malformed.
+    /// Received bytes (envelope, bundle, identity, QR payload, file header,
+    /// group message, key package, welcome, media frame) are malformed.
     #[error("{message}")]
     Decode {
         /// What was malformed.
@@ -29,13 +40,17 @@ pub enum SealkitError {
     },
     /// The message failed to authenticate: tampered, or not for this session.
     /// For files: a wrong file key, a tampered or truncated file, or an
-    /// identity that is not a recipient (the message says which).
+    /// identity that is not a recipient (the message says which). For media:
+    /// a tampered frame, or one of another group. (A group message that
+    /// does not authenticate is `GroupRejected`.)
     #[error("{message}")]
     Decrypt {
         /// Details.
         message: String,
     },
     /// The message was already decrypted (a replay), or its key was evicted.
+    /// Also a replayed group message, and a replayed media frame or one
+    /// behind the replay window.
     #[error("{message}")]
     Duplicate {
         /// Details.
@@ -54,10 +69,12 @@ pub enum SealkitError {
         /// The device whose identity changed.
         message: String,
     },
-    /// The envelope is addressed to another device.
+    /// The envelope is addressed to another device, or a group welcome is
+    /// for none of this device's key packages.
     #[error("{message}")]
     WrongRecipient {
-        /// The device the envelope names.
+        /// The device the envelope names, or that the welcome is not for
+        /// this device.
         message: String,
     },
     /// No session with the peer (and no bundle given to start one), or no
@@ -79,6 +96,85 @@ pub enum SealkitError {
         /// Which key's signature.
         message: String,
     },
+    /// No group with that id on this device (never created or joined, or
+    /// this device was removed from it).
+    #[error("{message}")]
+    UnknownGroup {
+        /// The group id.
+        message: String,
+    },
+    /// A group with that id exists on this device already.
+    #[error("{message}")]
+    GroupExists {
+        /// The group id.
+        message: String,
+    },
+    /// The group message belongs to an epoch whose keys are gone (older
+    /// than the kept past epochs, or before this device joined), or is too
+    /// far ahead of the group's epoch to be kept. For media: a frame of an
+    /// epoch whose keys are gone (the overlap after a rekey ended).
+    #[error("{message}")]
+    WrongEpoch {
+        /// The message's epoch and the group's.
+        message: String,
+    },
+    /// A media frame of an epoch this context does not have yet: a commit
+    /// this device has not processed. Hold the frame and retry after
+    /// `rekey_group_media`. A device removed from the group gets this for
+    /// every frame of the epochs after its removal.
+    #[error("{message}")]
+    UnknownEpoch {
+        /// The frame's epoch bits and the context's epoch.
+        message: String,
+    },
+    /// The group message, welcome or key package does not authenticate
+    /// (signature, membership tag or decryption failed) or breaks the MLS
+    /// rules.
+    #[error("{message}")]
+    GroupRejected {
+        /// What openmls rejected.
+        message: String,
+    },
+    /// A group member's credential is not a Sealkit device credential, or
+    /// its signature key is not the identity key it names.
+    #[error("{message}")]
+    BadCredential {
+        /// Details.
+        message: String,
+    },
+    /// The group message's sender is not a member of the group at the
+    /// message's epoch (a removed device, for instance).
+    #[error("{message}")]
+    UnknownSender {
+        /// Details.
+        message: String,
+    },
+    /// The device to remove is not a member of the group.
+    #[error("{message}")]
+    NotAMember {
+        /// The device.
+        message: String,
+    },
+    /// This device has a commit awaiting `confirm_group_commit` or
+    /// `discard_group_commit`; a new change must wait.
+    #[error("{message}")]
+    PendingCommit {
+        /// The group id.
+        message: String,
+    },
+    /// There is no pending commit to confirm or discard.
+    #[error("{message}")]
+    NoPendingCommit {
+        /// The group id.
+        message: String,
+    },
+    /// The group already keeps as many future-epoch messages as it may; the
+    /// message was not kept. Deliver the missing commit first.
+    #[error("{message}")]
+    BufferFull {
+        /// The group id.
+        message: String,
+    },
     /// The store failed (I/O, wrong storage key, corrupt record); nothing was
     /// changed.
     #[error("{message}")]
@@ -94,7 +190,8 @@ pub enum SealkitError {
         message: String,
     },
     /// Any other protocol failure (an invalid key, a weak Diffie-Hellman
-    /// output, an exhausted counter).
+    /// output, an exhausted counter, a failure inside openmls or the SFrame
+    /// backend that is not the message's fault).
     #[error("{message}")]
     Protocol {
         /// Details.
@@ -115,6 +212,17 @@ enum Kind {
     NoSession,
     PrekeyUnavailable,
     BadSignature,
+    UnknownGroup,
+    GroupExists,
+    WrongEpoch,
+    UnknownEpoch,
+    GroupRejected,
+    BadCredential,
+    UnknownSender,
+    NotAMember,
+    PendingCommit,
+    NoPendingCommit,
+    BufferFull,
     Storage,
     Io,
     Protocol,
@@ -134,6 +242,43 @@ impl Kind {
             Error::NoSession { .. } => Self::NoSession,
             Error::PrekeyAlreadyUsed { .. } | Error::UnknownPrekey { .. } => {
                 Self::PrekeyUnavailable
+            }
+            Error::Group(error) => Self::of_group(error),
+            Error::Media(error) => Self::of_media(error),
+            _ => Self::Protocol,
+        }
+    }
+
+    fn of_group(error: &GroupError) -> Self {
+        match error {
+            GroupError::UnknownGroup { .. } => Self::UnknownGroup,
+            GroupError::GroupExists { .. } => Self::GroupExists,
+            GroupError::Malformed(_) => Self::Decode,
+            GroupError::WrongEpoch { .. } => Self::WrongEpoch,
+            GroupError::Replay => Self::Duplicate,
+            GroupError::Rejected(_) => Self::GroupRejected,
+            GroupError::BadCredential(_) => Self::BadCredential,
+            GroupError::UnknownSender => Self::UnknownSender,
+            GroupError::NotAMember { .. } => Self::NotAMember,
+            GroupError::PendingCommit { .. } => Self::PendingCommit,
+            GroupError::NoPendingCommit { .. } => Self::NoPendingCommit,
+            GroupError::BufferFull { .. } => Self::BufferFull,
+            GroupError::NotForThisDevice => Self::WrongRecipient,
+            _ => Self::Protocol,
+        }
+    }
+
+    fn of_media(error: &MediaError) -> Self {
+        match error {
+            MediaError::UnsupportedVersion(_)
+            | MediaError::Malformed(_)
+            | MediaError::UnknownKeyId { .. } => Self::Decode,
+            MediaError::Authentication => Self::Decrypt,
+            MediaError::Replay => Self::Duplicate,
+            MediaError::UnknownEpoch { .. } => Self::UnknownEpoch,
+            MediaError::StaleEpoch { .. } => Self::WrongEpoch,
+            MediaError::InvalidConfig(_) | MediaError::ClearHeaderTooLarge { .. } => {
+                Self::InvalidInput
             }
             _ => Self::Protocol,
         }
@@ -187,6 +332,17 @@ impl Kind {
             Self::NoSession => SealkitError::NoSession { message },
             Self::PrekeyUnavailable => SealkitError::PrekeyUnavailable { message },
             Self::BadSignature => SealkitError::BadSignature { message },
+            Self::UnknownGroup => SealkitError::UnknownGroup { message },
+            Self::GroupExists => SealkitError::GroupExists { message },
+            Self::WrongEpoch => SealkitError::WrongEpoch { message },
+            Self::UnknownEpoch => SealkitError::UnknownEpoch { message },
+            Self::GroupRejected => SealkitError::GroupRejected { message },
+            Self::BadCredential => SealkitError::BadCredential { message },
+            Self::UnknownSender => SealkitError::UnknownSender { message },
+            Self::NotAMember => SealkitError::NotAMember { message },
+            Self::PendingCommit => SealkitError::PendingCommit { message },
+            Self::NoPendingCommit => SealkitError::NoPendingCommit { message },
+            Self::BufferFull => SealkitError::BufferFull { message },
             Self::Storage => SealkitError::Storage { message },
             Self::Io => SealkitError::Io { message },
             Self::Protocol => SealkitError::Protocol { message },
@@ -202,6 +358,12 @@ impl From<sealkit::Error> for SealkitError {
 
 impl From<IdentityError> for SealkitError {
     fn from(error: IdentityError) -> Self {
+        sealkit::Error::from(error).into()
+    }
+}
+
+impl From<MediaError> for SealkitError {
+    fn from(error: MediaError) -> Self {
         sealkit::Error::from(error).into()
     }
 }
@@ -249,6 +411,17 @@ impl SealkitError {
             Self::NoSession { .. } => Kind::NoSession,
             Self::PrekeyUnavailable { .. } => Kind::PrekeyUnavailable,
             Self::BadSignature { .. } => Kind::BadSignature,
+            Self::UnknownGroup { .. } => Kind::UnknownGroup,
+            Self::GroupExists { .. } => Kind::GroupExists,
+            Self::WrongEpoch { .. } => Kind::WrongEpoch,
+            Self::UnknownEpoch { .. } => Kind::UnknownEpoch,
+            Self::GroupRejected { .. } => Kind::GroupRejected,
+            Self::BadCredential { .. } => Kind::BadCredential,
+            Self::UnknownSender { .. } => Kind::UnknownSender,
+            Self::NotAMember { .. } => Kind::NotAMember,
+            Self::PendingCommit { .. } => Kind::PendingCommit,
+            Self::NoPendingCommit { .. } => Kind::NoPendingCommit,
+            Self::BufferFull { .. } => Kind::BufferFull,
             Self::Storage { .. } => Kind::Storage,
             Self::Io { .. } => Kind::Io,
             Self::Protocol { .. } => Kind::Protocol,
@@ -403,6 +576,137 @@ mod tests {
         for (inner, expected) in cases {
             let text = inner.to_string();
             let mapped = SealkitError::from(inner);
+            assert_eq!(mapped.kind(), expected, "{text}");
+            assert_eq!(
+                mapped.to_string(),
+                text,
+                "the message is the inner error's text"
+            );
+        }
+    }
+
+    #[test]
+    fn each_group_error_maps_to_the_intended_ffi_variant() {
+        let group_id = || String::from("team");
+        let cases: Vec<(GroupError, Kind)> = vec![
+            (
+                GroupError::UnknownGroup {
+                    group_id: group_id(),
+                },
+                Kind::UnknownGroup,
+            ),
+            (
+                GroupError::GroupExists {
+                    group_id: group_id(),
+                },
+                Kind::GroupExists,
+            ),
+            (GroupError::Malformed("end of input".into()), Kind::Decode),
+            (
+                GroupError::WrongEpoch {
+                    message_epoch: 1,
+                    group_epoch: 9,
+                },
+                Kind::WrongEpoch,
+            ),
+            (GroupError::Replay, Kind::Duplicate),
+            (
+                GroupError::Rejected("membership tag".into()),
+                Kind::GroupRejected,
+            ),
+            (
+                GroupError::BadCredential("not a device".into()),
+                Kind::BadCredential,
+            ),
+            (GroupError::UnknownSender, Kind::UnknownSender),
+            (GroupError::NotAMember { device: bob() }, Kind::NotAMember),
+            (
+                GroupError::PendingCommit {
+                    group_id: group_id(),
+                },
+                Kind::PendingCommit,
+            ),
+            (
+                GroupError::NoPendingCommit {
+                    group_id: group_id(),
+                },
+                Kind::NoPendingCommit,
+            ),
+            (
+                GroupError::BufferFull {
+                    group_id: group_id(),
+                },
+                Kind::BufferFull,
+            ),
+            (GroupError::NotForThisDevice, Kind::WrongRecipient),
+            (GroupError::Library("storage".into()), Kind::Protocol),
+        ];
+        for (inner, expected) in cases {
+            let text = inner.to_string();
+            let mapped = SealkitError::from(Error::Group(inner));
+            assert_eq!(mapped.kind(), expected, "{text}");
+            assert_eq!(
+                mapped.to_string(),
+                text,
+                "the message is the inner error's text"
+            );
+        }
+    }
+
+    #[test]
+    fn each_media_error_maps_to_the_intended_ffi_variant() {
+        let cases: Vec<(MediaError, Kind)> = vec![
+            (MediaError::UnsupportedVersion(9), Kind::Decode),
+            (MediaError::Malformed("SFrame header"), Kind::Decode),
+            (MediaError::UnknownKeyId { key_id: 1 << 40 }, Kind::Decode),
+            (MediaError::Authentication, Kind::Decrypt),
+            (MediaError::Replay, Kind::Duplicate),
+            (
+                MediaError::UnknownEpoch {
+                    epoch_low_bits: 3,
+                    current: 2,
+                },
+                Kind::UnknownEpoch,
+            ),
+            (
+                MediaError::StaleEpoch {
+                    epoch: 1,
+                    current: 3,
+                },
+                Kind::WrongEpoch,
+            ),
+            (MediaError::InvalidConfig("epoch_bits"), Kind::InvalidInput),
+            (
+                MediaError::ClearHeaderTooLarge {
+                    len: 70_000,
+                    max: 1,
+                },
+                Kind::InvalidInput,
+            ),
+            (
+                MediaError::InvalidEpochSecret {
+                    expected: 16,
+                    got: 3,
+                },
+                Kind::Protocol,
+            ),
+            (
+                MediaError::SenderIndexTooLarge { index: 9, bits: 1 },
+                Kind::Protocol,
+            ),
+            (
+                MediaError::EpochNotNewer {
+                    current: 3,
+                    offered: 3,
+                },
+                Kind::Protocol,
+            ),
+            (MediaError::CounterExhausted, Kind::Protocol),
+            (MediaError::Backend("encryption"), Kind::Protocol),
+        ];
+        for (inner, expected) in cases {
+            let text = inner.to_string();
+            let mapped = SealkitError::from(Error::Media(inner));
             assert_eq!(mapped.kind(), expected, "{text}");
             assert_eq!(
                 mapped.to_string(),

@@ -14,10 +14,16 @@
 //!   recipients with [`generate_file_identity`] ([`FileIdentityKeys`]),
 //!   [`encrypt_file_to_recipients`], [`decrypt_file_with_identity`] and
 //!   [`SealkitClient::file_recipient`].
+//! - Groups ([`sealkit::group`], MLS): the group methods of
+//!   [`SealkitClient`] (`key_packages`, `create_group`, `add_group_members`,
+//!   `confirm_group_commit`, `join_group`, `encrypt_group`,
+//!   `process_group_message`, ...), the records [`GroupCommit`],
+//!   [`JoinedGroup`], [`GroupMember`] and the enum [`GroupEvent`].
 //! - [`SealkitError`]: the small flat error enum apps match on.
 //!
-//! Keys, bundles and envelopes cross the boundary as byte strings in the
-//! formats of `docs/format/`.
+//! Keys, bundles, envelopes and group messages cross the boundary as byte
+//! strings in the formats of `docs/format/` (MLS messages in the RFC 9420
+//! wire format).
 
 uniffi::setup_scaffolding!();
 
@@ -26,6 +32,7 @@ mod bundle;
 mod client;
 mod error;
 mod file;
+mod group;
 
 pub use address::DeviceAddress;
 pub use bundle::{BundleSplit, take_bundle_for_session};
@@ -35,4 +42,8 @@ pub use file::{
     FileIdentityKeys, decrypt_bytes, decrypt_file, decrypt_file_with_identity, decrypt_range,
     encrypt_bytes, encrypt_file, encrypt_file_to_recipients, generate_file_identity,
     generate_file_key,
+};
+pub use group::{
+    GroupCipherSuite, GroupCommit, GroupEvent, GroupMember, JoinedGroup, ProposalKind,
+    post_quantum_groups_available,
 };
