@@ -398,6 +398,13 @@ impl SealkitError {
         }
     }
 
+    /// An [`SealkitError::Protocol`] with `message`.
+    pub(crate) fn protocol(message: impl Into<String>) -> Self {
+        Self::Protocol {
+            message: message.into(),
+        }
+    }
+
     #[cfg(test)]
     fn kind(&self) -> Kind {
         match self {

@@ -19,11 +19,15 @@
 //!   `confirm_group_commit`, `join_group`, `encrypt_group`,
 //!   `process_group_message`, ...), the records [`GroupCommit`],
 //!   [`JoinedGroup`], [`GroupMember`] and the enum [`GroupEvent`].
+//! - Media ([`sealkit::media`], SFrame): [`MediaContext`] from
+//!   [`SealkitClient::group_media`], rekeyed by
+//!   [`SealkitClient::rekey_group_media`]; decrypted frames are
+//!   [`MediaFrame`] records.
 //! - [`SealkitError`]: the small flat error enum apps match on.
 //!
-//! Keys, bundles, envelopes and group messages cross the boundary as byte
-//! strings in the formats of `docs/format/` (MLS messages in the RFC 9420
-//! wire format).
+//! Keys, bundles, envelopes, group messages and media frames cross the
+//! boundary as byte strings in the formats of `docs/format/` (MLS messages in
+//! the RFC 9420 wire format).
 
 uniffi::setup_scaffolding!();
 
@@ -33,6 +37,7 @@ mod client;
 mod error;
 mod file;
 mod group;
+mod media;
 
 pub use address::DeviceAddress;
 pub use bundle::{BundleSplit, take_bundle_for_session};
@@ -47,3 +52,4 @@ pub use group::{
     GroupCipherSuite, GroupCommit, GroupEvent, GroupMember, JoinedGroup, ProposalKind,
     post_quantum_groups_available,
 };
+pub use media::{MediaContext, MediaFrame};
