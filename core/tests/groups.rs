@@ -338,6 +338,17 @@ fn concurrent_commits_the_first_one_delivered_wins() {
 
     let from_alice = alice.update_group(GROUP).unwrap();
     let from_bob = bob.update_group(GROUP).unwrap();
+    // One own commit at a time.
+    for second in [
+        bob.update_group(GROUP),
+        bob.commit_group_proposals(GROUP),
+        bob.remove_group_members(GROUP, &[addr("alice")]),
+    ] {
+        assert!(matches!(
+            second,
+            Err(Error::Group(GroupError::PendingCommit { .. }))
+        ));
+    }
     // While its commit is pending a device still sends in the current epoch.
     let meanwhile = bob.encrypt_group(GROUP, b"meanwhile").unwrap();
     // The delivery service orders Alice's first; it comes back to her too.

@@ -267,11 +267,6 @@ def test_group_calls_in_the_wrong_state_raise_typed_errors(alice, bob, carol):
     assert messages(bob.process_group_message(sealed)) == [(alice.address(), b"still epoch 1")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the core reports openmls' pending-commit refusal as GroupError::Rejected "
-    "(GroupRejected), not the documented GroupError::PendingCommit",
-)
 def test_a_pending_commit_blocks_further_changes_with_pending_commit(alice, bob, carol):
     form_group(alice, [bob])
     alice.update_group(GROUP)

@@ -652,6 +652,7 @@ impl Client {
                 op.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
                 packages.push(package);
             }
+            refuse_if_pending(op, group)?;
             let (commit, welcome, _) = group
                 .add_members(&op.provider, &op.signer, &packages)
                 .map_err(|error| {
@@ -693,6 +694,7 @@ impl Client {
                     })?;
                 indices.push(LeafNodeIndex::new(member.leaf_index));
             }
+            refuse_if_pending(op, group)?;
             let (commit, welcome, _) = group
                 .remove_members(&op.provider, &op.signer, &indices)
                 .map_err(|error| {
@@ -714,6 +716,7 @@ impl Client {
     pub fn update_group(&self, group_id: &str) -> Result<GroupCommit, Error> {
         let mut guard = self.lock()?;
         guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            refuse_if_pending(op, group)?;
             let bundle = group
                 .self_update(&op.provider, &op.signer, LeafNodeParameters::default())
                 .map_err(|error| {
@@ -752,6 +755,7 @@ impl Client {
     pub fn commit_group_proposals(&self, group_id: &str) -> Result<GroupCommit, Error> {
         let mut guard = self.lock()?;
         guard.with_group(self.address(), self.identity(), group_id, |op, group| {
+            refuse_if_pending(op, group)?;
             let (commit, welcome, _) = group
                 .commit_to_pending_proposals(&op.provider, &op.signer)
                 .map_err(|error| {
@@ -976,6 +980,17 @@ impl Client {
         media.rekey(epoch)?;
         Ok(true)
     }
+}
+
+/// One own commit at a time: a second change while one is pending would be
+/// built on the old epoch and conflict with it.
+fn refuse_if_pending(op: &Op<'_>, group: &MlsGroup) -> Result<(), Error> {
+    if group.pending_commit().is_some() {
+        return Err(Error::Group(GroupError::PendingCommit {
+            group_id: op.group_id.clone(),
+        }));
+    }
+    Ok(())
 }
 
 fn protocol_message(bytes: &[u8]) -> Result<ProtocolMessage, Error> {
