@@ -131,6 +131,16 @@ fn serialize(message: &MlsMessageOut) -> Result<Vec<u8>, Error> {
     message.tls_serialize_detached().map_err(library)
 }
 
+fn group_commit(
+    commit: &MlsMessageOut,
+    welcome: Option<&MlsMessageOut>,
+) -> Result<GroupCommit, Error> {
+    Ok(GroupCommit {
+        commit: serialize(commit)?,
+        welcome: welcome.map(serialize).transpose()?,
+    })
+}
+
 fn storage_error(error: GroupStorageError) -> Error {
     match error {
         GroupStorageError::Store(error) => Error::Store(error),
@@ -658,10 +668,7 @@ impl Client {
                 .map_err(|error| {
                     Error::Group(GroupError::Rejected(format!("add members: {error}")))
                 })?;
-            Ok(GroupCommit {
-                commit: serialize(&commit)?,
-                welcome: Some(serialize(&welcome)?),
-            })
+            group_commit(&commit, Some(&welcome))
         })
     }
 
@@ -700,10 +707,7 @@ impl Client {
                 .map_err(|error| {
                     Error::Group(GroupError::Rejected(format!("remove members: {error}")))
                 })?;
-            Ok(GroupCommit {
-                commit: serialize(&commit)?,
-                welcome: welcome.as_ref().map(serialize).transpose()?,
-            })
+            group_commit(&commit, welcome.as_ref())
         })
     }
 
@@ -723,10 +727,7 @@ impl Client {
                     Error::Group(GroupError::Rejected(format!("self update: {error}")))
                 })?;
             let (commit, welcome, _) = bundle.into_messages();
-            Ok(GroupCommit {
-                commit: serialize(&commit)?,
-                welcome: welcome.as_ref().map(serialize).transpose()?,
-            })
+            group_commit(&commit, welcome.as_ref())
         })
     }
 
@@ -761,10 +762,7 @@ impl Client {
                 .map_err(|error| {
                     Error::Group(GroupError::Rejected(format!("commit proposals: {error}")))
                 })?;
-            Ok(GroupCommit {
-                commit: serialize(&commit)?,
-                welcome: welcome.as_ref().map(serialize).transpose()?,
-            })
+            group_commit(&commit, welcome.as_ref())
         })
     }
 
