@@ -715,3 +715,30 @@ fn group_call_media_keys_follow_the_epoch() {
     assert_eq!(a.epoch(), b.epoch());
     assert_ne!(a.own_index(), b.own_index());
 }
+
+#[test]
+fn media_contexts_built_again_never_reuse_a_counter() {
+    use sealkit::media::MediaConfig;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = PersistentDevice::create(dir.path(), "alice");
+    let bob = client("bob");
+    form_group(alice.c(), &[&bob]);
+    let config = MediaConfig::default();
+    let mut hearing = bob.group_media(GROUP, config).unwrap();
+
+    let mut first = alice.c().group_media(GROUP, config).unwrap();
+    let a = first.encrypt_frame(b"same frame", b"").unwrap();
+    // The app builds a second context, then restarts and builds a third:
+    // each sends with its own counters, so no (key, nonce) pair repeats
+    // and the receiver sees three distinct frames, not replays.
+    let mut second = alice.c().group_media(GROUP, config).unwrap();
+    let b = second.encrypt_frame(b"same frame", b"").unwrap();
+    alice.restart();
+    let mut third = alice.c().group_media(GROUP, config).unwrap();
+    let c = third.encrypt_frame(b"same frame", b"").unwrap();
+    assert_ne!(a, b);
+    assert_ne!(b, c);
+    for sealed in [&a, &b, &c] {
+        assert_eq!(hearing.decrypt_frame(sealed).unwrap().frame, b"same frame");
+    }
+}

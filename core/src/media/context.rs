@@ -30,9 +30,11 @@ pub struct MediaFrame {
 /// frames under the current epoch and decrypts every member's frames of the
 /// current epoch and, for a short overlap after a rekey, the previous one.
 ///
-/// Use exactly one context per member and group for all outgoing streams
-/// (audio, video, screen): the SFrame counter, and so the nonce, is unique
-/// only within one context. `Debug` shows no secret; secrets are zeroized on
+/// Use one context per member and group for all outgoing streams (audio,
+/// video, screen): the SFrame counter, and so the nonce, is unique only
+/// within one context's counter range. `Client::group_media` gives every
+/// context it builds its own range, reserved in the store, so contexts built
+/// again after a restart never reuse a nonce. `Debug` shows no secret; secrets are zeroized on
 /// drop.
 pub struct MediaContext {
     profile: Profile,
@@ -45,6 +47,15 @@ pub struct MediaContext {
     /// Frames encrypted or authenticated under the current epoch, which
     /// measure the overlap (saturating).
     frames_in_epoch: u64,
+}
+
+/// The sending counter over the epoch secret's counter range.
+fn counter(epoch: &EpochSecret) -> Result<MonotonicCounter, MediaError> {
+    let (first, last) = epoch.counter_range();
+    if first > last {
+        return Err(MediaError::InvalidConfig("counter range"));
+    }
+    Ok(MonotonicCounter::with_start_value(first, last))
 }
 
 /// Which retained epoch a frame belongs to.
@@ -64,12 +75,13 @@ impl MediaContext {
         let profile = Profile::new(&config)?;
         check_secret(&profile, &epoch)?;
         let sending_key = sending_key(&profile, &epoch)?;
+        let counter = counter(&epoch)?;
         Ok(Self {
             profile,
             config,
             own_index: epoch.own_index(),
             sending_key,
-            counter: MonotonicCounter::default(),
+            counter,
             current: EpochKeys::new(&profile, epoch),
             previous: None,
             frames_in_epoch: 0,
@@ -94,6 +106,7 @@ impl MediaContext {
         }
         check_secret(&self.profile, &epoch)?;
         let sending_key = sending_key(&self.profile, &epoch)?;
+        let counter = counter(&epoch)?;
 
         let own_index = epoch.own_index();
         let old = std::mem::replace(&mut self.current, EpochKeys::new(&self.profile, epoch));
@@ -103,7 +116,7 @@ impl MediaContext {
         self.previous = keep_old.then_some(old);
         self.own_index = own_index;
         self.sending_key = sending_key;
-        self.counter = MonotonicCounter::default();
+        self.counter = counter;
         self.frames_in_epoch = 0;
         Ok(())
     }

@@ -21,6 +21,10 @@ pub struct EpochSecret {
     epoch: u64,
     own_index: u32,
     secret: Zeroizing<Vec<u8>>,
+    /// The SFrame counters this member may use in this epoch: first and
+    /// last (inclusive).
+    counter_first: u64,
+    counter_last: u64,
 }
 
 impl EpochSecret {
@@ -33,7 +37,27 @@ impl EpochSecret {
             epoch,
             own_index,
             secret: Zeroizing::new(secret),
+            counter_first: 0,
+            counter_last: u64::MAX,
         }
+    }
+
+    /// Restricts the SFrame counters a context built from this secret sends
+    /// with to `first..=last`. Counter and key together make the AEAD
+    /// nonce, so two contexts of the same member and epoch (after a restart,
+    /// say) must get disjoint ranges; `Client::group_media` reserves one
+    /// range per context in the store. Without a range a context uses all
+    /// counters from 0, which is safe only for a single context per member
+    /// and epoch.
+    pub fn with_counter_range(mut self, first: u64, last: u64) -> Self {
+        self.counter_first = first;
+        self.counter_last = last;
+        self
+    }
+
+    /// The first and last SFrame counter a context sends with.
+    pub fn counter_range(&self) -> (u64, u64) {
+        (self.counter_first, self.counter_last)
     }
 
     /// The MLS epoch.
@@ -52,6 +76,8 @@ impl fmt::Debug for EpochSecret {
         f.debug_struct("EpochSecret")
             .field("epoch", &self.epoch)
             .field("own_index", &self.own_index)
+            .field("counter_first", &self.counter_first)
+            .field("counter_last", &self.counter_last)
             .field("secret", &"***")
             .finish()
     }

@@ -148,8 +148,9 @@ pub enum MediaError {
         /// [`MAX_CLEAR_HEADER_LEN`].
         max: usize,
     },
-    /// This member has used every SFrame counter of the epoch (2^64 frames);
-    /// rekey to continue.
+    /// This member has used every SFrame counter of its range in the epoch
+    /// (2^40 frames per context built by `Client::group_media`); rekey to
+    /// continue.
     #[error("frame counter exhausted; rekey")]
     CounterExhausted,
     /// The sealed frame is of a media-frame version this build does not know.
