@@ -7,6 +7,8 @@
 //! - [`identity`]: device identity keys, prekey bundles, safety numbers.
 //! - [`session`]: PQXDH (X25519 + ML-KEM-768) and the Double Ratchet.
 //! - [`group`]: MLS (RFC 9420) groups through openmls, state in the store.
+//! - [`media`]: SFrame (RFC 9605) encryption of call media frames, keyed
+//!   from a group's MLS exporter.
 //! - [`file`]: streaming, seekable file encryption with HPKE recipients.
 //! - [`store`]: the transactional store interface; memory and SQLite stores.
 //!
