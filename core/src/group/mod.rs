@@ -2,7 +2,7 @@
 //! client's store.
 //!
 //! Every group operation of the [`Client`](crate::Client) is one store
-//! transaction: openmls writes through [`storage::GroupStorage`], which
+//! transaction: openmls writes through a storage overlay, which
 //! keeps the writes until the operation succeeds and then commits them
 //! together with Sealkit's own records. A crash before the commit leaves
 //! the group at its old epoch, after it at the new one.
