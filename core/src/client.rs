@@ -40,7 +40,7 @@ const SELF_KEY: &str = "self";
 const META_KEY: &str = "state";
 const IDENTITY_RECORD_VERSION: u8 = 1;
 const META_RECORD_VERSION: u8 = 1;
-const TRUSTED_RECORD_VERSION: u8 = 1;
+pub(crate) const TRUSTED_RECORD_VERSION: u8 = 1;
 
 /// A decrypted message.
 #[derive(Debug, Clone, PartialEq, Eq)]

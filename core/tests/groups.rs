@@ -742,3 +742,40 @@ fn media_contexts_built_again_never_reuse_a_counter() {
         assert_eq!(hearing.decrypt_frame(sealed).unwrap().frame, b"same frame");
     }
 }
+
+#[test]
+fn the_committer_trusts_new_members_when_its_commit_is_confirmed() {
+    let alice = client("alice");
+    let bob = client("bob");
+    let carol = client("carol");
+    alice.create_group(GROUP).unwrap();
+    let package = bob.key_packages(1).unwrap().remove(0);
+    // A discarded commit trusts nobody.
+    alice
+        .add_group_members(GROUP, std::slice::from_ref(&package))
+        .unwrap();
+    alice.discard_group_commit(GROUP).unwrap();
+    assert_eq!(alice.trusted_identity(&addr("bob")).unwrap(), None);
+    // A confirmed one reports and trusts each new identity, with its leaf.
+    let packages = [package, carol.key_packages(1).unwrap().remove(0)];
+    alice.add_group_members(GROUP, &packages).unwrap();
+    let events = alice.confirm_group_commit(GROUP).unwrap();
+    let mut new: Vec<(String, u32)> = events
+        .iter()
+        .filter_map(|event| match event {
+            GroupEvent::NewIdentity { member, .. } => {
+                Some((member.device.to_string(), member.leaf_index))
+            }
+            _ => None,
+        })
+        .collect();
+    new.sort();
+    assert_eq!(
+        new,
+        vec![("bob/phone".into(), 1), ("carol/phone".into(), 2)]
+    );
+    assert_eq!(
+        alice.trusted_identity(&addr("bob")).unwrap().as_ref(),
+        Some(bob.identity())
+    );
+}

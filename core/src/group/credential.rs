@@ -11,7 +11,7 @@ use openmls_traits::signatures::{Signer, SignerError};
 use openmls_traits::types::SignatureScheme;
 
 use crate::codec::{DecodeError, Reader, Writer};
-use crate::identity::{DeviceAddress, IdentityKey, IdentityKeyPair};
+use crate::identity::{DeviceAddress, IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 
 const CREDENTIAL_VERSION: u8 = 1;
 
@@ -43,12 +43,27 @@ pub(crate) fn credential_with_key(
     }
 }
 
+/// A member's credential as read from the tree, before its identity key is
+/// decoded (decoding an Ed25519 point costs microseconds, and openmls has
+/// already verified the leaf with it).
+pub(crate) struct RawMember {
+    pub(crate) address: DeviceAddress,
+    pub(crate) identity: [u8; IDENTITY_KEY_LEN],
+}
+
+impl RawMember {
+    /// The identity key, decoded and checked.
+    pub(crate) fn identity_key(&self) -> Result<IdentityKey, DecodeError> {
+        IdentityKey::read(&mut Reader::new(&self.identity))
+    }
+}
+
 /// Reads a member's credential and, given the leaf's signature key, checks
 /// that it is the Ed25519 half of the identity the credential names.
-pub(crate) fn member_identity(
+pub(crate) fn read_credential(
     credential: &Credential,
     signature_key: Option<&[u8]>,
-) -> Result<(DeviceAddress, IdentityKey), DecodeError> {
+) -> Result<RawMember, DecodeError> {
     let basic = BasicCredential::try_from(credential.clone())
         .map_err(|_| DecodeError::Invalid("credential is not a basic credential"))?;
     let mut r = Reader::new(basic.identity());
@@ -57,14 +72,25 @@ pub(crate) fn member_identity(
         return Err(DecodeError::UnsupportedVersion(version));
     }
     let address = DeviceAddress::read(&mut r)?;
-    let identity = IdentityKey::read(&mut r)?;
+    let identity = r.array::<IDENTITY_KEY_LEN>()?;
     r.finish()?;
-    if signature_key.is_some_and(|key| identity.signing_key_bytes().as_slice() != key) {
+    // The identity key's encoding is Ed25519 (32 bytes) then X25519.
+    if signature_key.is_some_and(|key| identity.get(..32) != Some(key)) {
         return Err(DecodeError::Invalid(
             "leaf signature key is not the credential's identity key",
         ));
     }
-    Ok((address, identity))
+    Ok(RawMember { address, identity })
+}
+
+/// [`read_credential`], with the identity key decoded.
+pub(crate) fn member_identity(
+    credential: &Credential,
+    signature_key: Option<&[u8]>,
+) -> Result<(DeviceAddress, IdentityKey), DecodeError> {
+    let raw = read_credential(credential, signature_key)?;
+    let identity = raw.identity_key()?;
+    Ok((raw.address, identity))
 }
 
 #[cfg(test)]

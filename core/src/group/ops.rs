@@ -1,6 +1,6 @@
 //! The group operations of [`Client`]: each one a single store transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use openmls::framing::errors::{MessageDecryptionError, SecretTreeError};
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
@@ -17,7 +17,7 @@ use openmls_rust_crypto::RustCrypto;
 use openmls_traits::OpenMlsProvider;
 use zeroize::Zeroizing;
 
-use super::credential::{DeviceSigner, credential_with_key, member_identity};
+use super::credential::{DeviceSigner, credential_with_key, member_identity, read_credential};
 use super::storage::{GroupStorage, GroupStorageError};
 use super::{
     GroupCipherSuite, GroupCommit, GroupError, GroupEvent, GroupMember, JoinedGroup,
@@ -25,10 +25,10 @@ use super::{
     MAX_FUTURE_EPOCHS, MAX_GROUP_ID_LEN, MAX_KEY_PACKAGES_PER_CALL, MAX_PAST_EPOCHS,
     OUT_OF_ORDER_TOLERANCE, ProposalKind,
 };
-use crate::client::{Client, Inner, decode_trusted, encode_trusted};
+use crate::client::{Client, Inner, TRUSTED_RECORD_VERSION, encode_trusted};
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::error::Error;
-use crate::identity::{DeviceAddress, IdentityKey};
+use crate::identity::{DeviceAddress, IDENTITY_KEY_LEN, IdentityKey};
 use crate::media::{
     EXPORTER_LABEL, EpochSecret, MediaCipherSuite, MediaConfig, MediaContext, MediaError,
     exporter_length,
@@ -282,7 +282,9 @@ struct Op<'a> {
     signer: DeviceSigner<'a>,
     changes: Changeset,
     /// Trust decided in this operation, before it is committed.
-    trust: HashMap<DeviceAddress, IdentityKey>,
+    trust: HashMap<DeviceAddress, [u8; IDENTITY_KEY_LEN]>,
+    /// Whether identities seen for the first time become trusted now.
+    record_trust: bool,
     record: Option<GroupRecord>,
     record_dirty: bool,
     /// The group's state was deleted (this device was removed).
@@ -303,6 +305,7 @@ impl<'a> Op<'a> {
             signer: DeviceSigner(&inner.identity),
             changes: Changeset::new(),
             trust: HashMap::new(),
+            record_trust: true,
             record: None,
             record_dirty: false,
             deleted: false,
@@ -350,23 +353,26 @@ impl<'a> Op<'a> {
     }
 
     /// Checks a member's credential and its identity against the trusted
-    /// ones; an identity seen for the first time becomes trusted.
-    /// `signature_key` is `None` only for leaves already in the tree, whose
-    /// binding was checked when they entered it.
+    /// ones; an identity seen for the first time becomes trusted (unless
+    /// `record_trust` is off: a commit of our own records it when it is
+    /// confirmed). `signature_key` is `None` only for leaves already in the
+    /// tree, whose binding was checked when they entered it. The identity
+    /// key is decoded once, and compared as bytes.
     fn check_member(
         &mut self,
         credential: &Credential,
         signature_key: Option<&[u8]>,
         leaf_index: u32,
     ) -> Result<(GroupMember, bool), Error> {
-        let (device, identity) = read_member(credential, signature_key)?;
+        let raw = read_credential(credential, signature_key).map_err(bad_credential)?;
+        let identity = raw.identity_key().map_err(bad_credential)?;
         let member = GroupMember {
-            device,
+            device: raw.address,
             identity,
             leaf_index,
         };
         if &member.device == self.address {
-            if &member.identity != self.identity {
+            if raw.identity != self.identity.to_bytes() {
                 return Err(Error::UntrustedIdentity {
                     address: member.device,
                 });
@@ -378,32 +384,47 @@ impl<'a> Op<'a> {
             None => {
                 let key = member.device.store_key();
                 match self.store.get(RecordKind::TrustedIdentity, &key)? {
-                    Some(bytes) => Some(decode_trusted(&bytes).map_err(|_| {
-                        Error::Store(StoreError::Corrupt {
+                    Some(bytes) => Some(trusted_bytes(&bytes).ok_or(Error::Store(
+                        StoreError::Corrupt {
                             kind: RecordKind::TrustedIdentity,
                             key,
-                        })
-                    })?),
+                        },
+                    ))?),
                     None => None,
                 }
             }
         };
         match trusted {
-            Some(trusted) if trusted == member.identity => Ok((member, false)),
+            Some(trusted) if trusted == raw.identity => Ok((member, false)),
             Some(_) => Err(Error::UntrustedIdentity {
                 address: member.device,
             }),
             None => {
-                self.changes.put(
-                    RecordKind::TrustedIdentity,
-                    member.device.store_key(),
-                    encode_trusted(&member.identity),
-                );
-                self.trust.insert(member.device.clone(), member.identity);
+                if self.record_trust {
+                    self.changes.put(
+                        RecordKind::TrustedIdentity,
+                        member.device.store_key(),
+                        encode_trusted(&member.identity),
+                    );
+                    self.trust.insert(member.device.clone(), raw.identity);
+                }
                 Ok((member, true))
             }
         }
     }
+}
+
+/// The identity bytes of a trusted-identity record, without decoding the
+/// key (it was checked when the record was written).
+fn trusted_bytes(record: &[u8]) -> Option<[u8; IDENTITY_KEY_LEN]> {
+    match record.split_first() {
+        Some((&TRUSTED_RECORD_VERSION, identity)) => identity.try_into().ok(),
+        _ => None,
+    }
+}
+
+fn bad_credential(error: DecodeError) -> Error {
+    Error::Group(GroupError::BadCredential(error.to_string()))
 }
 
 fn read_member(
@@ -693,6 +714,9 @@ impl Client {
         let mut guard = self.lock()?;
         guard.with_group(self.address(), self.identity(), group_id, |op, group| {
             let mut packages = Vec::with_capacity(key_packages.len());
+            // New identities are trusted (and reported) when the commit is
+            // confirmed, not before: a discarded commit trusts nobody.
+            op.record_trust = false;
             for bytes in key_packages {
                 let package = parse_key_package(op.provider.crypto, bytes)?;
                 let leaf = package.leaf_node();
@@ -1079,7 +1103,11 @@ impl CommitChanges {
         for remove in staged.remove_proposals() {
             let index = remove.remove_proposal().removed();
             if let Some(credential) = group.member(index) {
-                removed.push(read_member(credential, None)?.0);
+                removed.push(
+                    read_credential(credential, None)
+                        .map_err(bad_credential)?
+                        .address,
+                );
             }
         }
         Ok(Self {
@@ -1098,21 +1126,25 @@ impl CommitChanges {
     ) -> Result<(), Error> {
         let group_id = op.group_id.clone();
         if !self.added.is_empty() {
-            let members = members_of(group)?;
+            // Leaf indices by signature key (the Ed25519 identity key), read
+            // from the tree without decoding any credential.
+            let indices: HashMap<Vec<u8>, u32> = group
+                .members()
+                .map(|member| (member.signature_key, member.index.u32()))
+                .collect();
             let added: Vec<GroupMember> = self
                 .added
                 .into_iter()
                 .map(|mut added| {
-                    if let Some(member) = members.iter().find(|m| m.device == added.device) {
-                        added.leaf_index = member.leaf_index;
+                    let key = added.identity.signing_key_bytes();
+                    if let Some(index) = indices.get(key.as_slice()) {
+                        added.leaf_index = *index;
                     }
                     added
                 })
                 .collect();
-            for member in added
-                .iter()
-                .filter(|member| self.new_identities.contains(&member.device))
-            {
+            let new: HashSet<DeviceAddress> = self.new_identities.into_iter().collect();
+            for member in added.iter().filter(|member| new.contains(&member.device)) {
                 events.push(GroupEvent::NewIdentity {
                     group_id: group_id.clone(),
                     member: member.clone(),
@@ -1222,7 +1254,9 @@ fn process(
             )));
         }
     };
-    let sender = read_member(processed.credential(), None)?.0;
+    let sender = read_credential(processed.credential(), None)
+        .map_err(bad_credential)?
+        .address;
     let group_id = op.group_id.clone();
     match processed.into_content() {
         ProcessedMessageContent::ApplicationMessage(message) => {
@@ -1274,8 +1308,10 @@ fn process(
         }
         ProcessedMessageContent::StagedCommitMessage(staged) => {
             if let Some(leaf) = staged.update_path_leaf_node() {
-                let (device, _) =
-                    read_member(leaf.credential(), Some(leaf.signature_key().as_slice()))?;
+                let device =
+                    read_credential(leaf.credential(), Some(leaf.signature_key().as_slice()))
+                        .map_err(bad_credential)?
+                        .address;
                 if device != sender {
                     return Err(Error::Group(GroupError::BadCredential(
                         "a commit changes the committer's device".into(),
