@@ -779,3 +779,46 @@ fn the_committer_trusts_new_members_when_its_commit_is_confirmed() {
         Some(bob.identity())
     );
 }
+
+#[test]
+fn a_large_welcome_checks_every_member() {
+    // Enough members for the identity keys to be decoded in parallel.
+    let alice = client("alice");
+    let others: Vec<Client> = (0..40).map(|i| client(&format!("user{i}"))).collect();
+    alice.create_group(GROUP).unwrap();
+    let packages: Vec<Vec<u8>> = others
+        .iter()
+        .map(|other| other.key_packages(1).unwrap().remove(0))
+        .collect();
+    let commit = alice.add_group_members(GROUP, &packages).unwrap();
+    let events = alice.confirm_group_commit(GROUP).unwrap();
+    let new = events
+        .iter()
+        .filter(|event| matches!(event, GroupEvent::NewIdentity { .. }))
+        .count();
+    assert_eq!(new, 40);
+    let welcome = commit.welcome.unwrap();
+
+    // A joiner that trusts another key for one member refuses the welcome.
+    let last = &others[39];
+    last.trust_identity(&addr("user7"), others[8].identity())
+        .unwrap();
+    assert!(matches!(
+        last.join_group(&welcome),
+        Err(Error::UntrustedIdentity { address }) if address == addr("user7")
+    ));
+    // Every member, with its own identity and leaf.
+    let joined = others[0].join_group(&welcome).unwrap();
+    assert_eq!(joined.members.len(), 41);
+    assert_eq!(joined.new_identities.len(), 40);
+    for member in &joined.members {
+        let expected = std::iter::once(&alice)
+            .chain(others.iter())
+            .find(|client| client.address() == &member.device)
+            .unwrap();
+        assert_eq!(&member.identity, expected.identity());
+    }
+    let mut leaves: Vec<u32> = joined.members.iter().map(|m| m.leaf_index).collect();
+    leaves.sort_unstable();
+    assert_eq!(leaves, (0..41).collect::<Vec<u32>>());
+}

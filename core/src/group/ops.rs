@@ -17,7 +17,9 @@ use openmls_rust_crypto::RustCrypto;
 use openmls_traits::OpenMlsProvider;
 use zeroize::Zeroizing;
 
-use super::credential::{DeviceSigner, credential_with_key, member_identity, read_credential};
+use super::credential::{
+    DeviceSigner, RawMember, credential_with_key, member_identity, read_credential,
+};
 use super::storage::{GroupStorage, GroupStorageError};
 use super::{
     GroupCipherSuite, GroupCommit, GroupError, GroupEvent, GroupMember, JoinedGroup,
@@ -366,6 +368,39 @@ impl<'a> Op<'a> {
     ) -> Result<(GroupMember, bool), Error> {
         let raw = read_credential(credential, signature_key).map_err(bad_credential)?;
         let identity = raw.identity_key().map_err(bad_credential)?;
+        self.check_decoded(raw, identity, leaf_index)
+    }
+
+    /// Checks many members: their credentials are read first, their
+    /// identity keys decoded in parallel (the costly part: an Ed25519 point
+    /// decompression each), then each is checked in order.
+    fn check_members(
+        &mut self,
+        leaves: Vec<(&Credential, &[u8], u32)>,
+    ) -> Result<Vec<(GroupMember, bool)>, Error> {
+        let raws = leaves
+            .into_iter()
+            .map(|(credential, key, index)| {
+                read_credential(credential, Some(key))
+                    .map(|raw| (raw, index))
+                    .map_err(bad_credential)
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let identities = decode_identities(&raws);
+        raws.into_iter()
+            .zip(identities)
+            .map(|((raw, index), identity)| {
+                self.check_decoded(raw, identity.map_err(bad_credential)?, index)
+            })
+            .collect()
+    }
+
+    fn check_decoded(
+        &mut self,
+        raw: RawMember,
+        identity: IdentityKey,
+        leaf_index: u32,
+    ) -> Result<(GroupMember, bool), Error> {
         let member = GroupMember {
             device: raw.address,
             identity,
@@ -412,6 +447,17 @@ impl<'a> Op<'a> {
             }
         }
     }
+}
+
+/// Decodes the identity keys of many members, on all cores when there are
+/// enough of them to be worth it.
+fn decode_identities(raws: &[(RawMember, u32)]) -> Vec<Result<IdentityKey, DecodeError>> {
+    #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
+    if raws.len() >= 32 {
+        use rayon::prelude::*;
+        return raws.par_iter().map(|(raw, _)| raw.identity_key()).collect();
+    }
+    raws.iter().map(|(raw, _)| raw.identity_key()).collect()
 }
 
 /// The identity bytes of a trusted-identity record, without decoding the
@@ -665,12 +711,14 @@ impl Client {
             op.group_id = group_id.clone();
             let mut members = Vec::new();
             let mut new_identities = Vec::new();
-            for member in staged.members() {
-                let (member, new) = op.check_member(
-                    &member.credential,
-                    Some(&member.signature_key),
-                    member.index.u32(),
-                )?;
+            let leaves: Vec<_> = staged.members().collect();
+            let checked = op.check_members(
+                leaves
+                    .iter()
+                    .map(|m| (&m.credential, m.signature_key.as_slice(), m.index.u32()))
+                    .collect(),
+            )?;
+            for (member, new) in checked {
                 if new {
                     new_identities.push(member.clone());
                 }
@@ -1083,10 +1131,15 @@ impl CommitChanges {
     fn read(op: &mut Op<'_>, group: &MlsGroup, staged: &StagedCommit) -> Result<Self, Error> {
         let mut added = Vec::new();
         let mut new_identities = Vec::new();
-        for add in staged.add_proposals() {
-            let leaf = add.add_proposal().key_package().leaf_node();
-            let (member, new) =
-                op.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
+        let adds: Vec<_> = staged.add_proposals().collect();
+        let leaves = adds
+            .iter()
+            .map(|add| {
+                let leaf = add.add_proposal().key_package().leaf_node();
+                (leaf.credential(), leaf.signature_key().as_slice(), 0)
+            })
+            .collect();
+        for (member, new) in op.check_members(leaves)? {
             if new {
                 new_identities.push(member.device.clone());
             }
