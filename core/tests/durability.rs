@@ -15,10 +15,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sealkit::session::{Envelope, SessionError};
-use sealkit::store::{
-    Changeset, MemoryStore, RecordKind, SqliteStore, Store, StoreError, Zeroizing,
-};
+use sealkit::store::{MemoryStore, RecordKind, SqliteStore, Store, StoreError};
 use sealkit::{Client, Error, PrekeyBundle};
+
+mod common;
+use common::FailingStore;
 
 const STORAGE_KEY: [u8; 32] = [0x5E; 32];
 
@@ -181,30 +182,6 @@ fn a_conversation_continues_with_both_devices_restarting_after_every_step() {
             .unwrap()
             .digits()
     );
-}
-
-/// A store that fails every commit while its switch is on (as a full disk
-/// or a lost connection would), reading and writing an inner memory store.
-struct FailingStore {
-    inner: Arc<MemoryStore>,
-    fail_commits: Arc<AtomicBool>,
-}
-
-impl Store for FailingStore {
-    fn get(&self, kind: RecordKind, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
-        self.inner.get(kind, key)
-    }
-
-    fn keys(&self, kind: RecordKind) -> Result<Vec<String>, StoreError> {
-        self.inner.keys(kind)
-    }
-
-    fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
-        if self.fail_commits.load(Ordering::SeqCst) {
-            return Err(StoreError::Backend("disk full (injected)".into()));
-        }
-        self.inner.commit(changes)
-    }
 }
 
 /// A client over a [`FailingStore`], with handles on its records and switch.

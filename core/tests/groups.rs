@@ -14,10 +14,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sealkit::group::{GroupError, MAX_PAST_EPOCHS, ProposalKind};
-use sealkit::store::{
-    Changeset, MemoryStore, RecordKind, SqliteStore, Store, StoreError, Zeroizing,
-};
+use sealkit::store::{MemoryStore, SqliteStore, StoreError};
 use sealkit::{Client, DeviceAddress, Error, GroupEvent};
+
+mod common;
+use common::FailingStore;
 
 const STORAGE_KEY: [u8; 32] = [0x6A; 32];
 const GROUP: &str = "team";
@@ -573,60 +574,44 @@ fn group_ids_and_arguments_are_checked() {
     assert_eq!(alice.groups().unwrap(), vec![GROUP.to_string()]);
 }
 
-/// A store that can be told to fail its next commit.
-struct FailingStore {
-    inner: MemoryStore,
-    fail: AtomicBool,
-}
-
-impl Store for FailingStore {
-    fn get(&self, kind: RecordKind, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
-        self.inner.get(kind, key)
-    }
-
-    fn keys(&self, kind: RecordKind) -> Result<Vec<String>, StoreError> {
-        self.inner.keys(kind)
-    }
-
-    fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
-        if self.fail.swap(false, Ordering::SeqCst) {
-            return Err(StoreError::Backend("disk full".into()));
-        }
-        self.inner.commit(changes)
-    }
-}
-
 #[test]
 fn a_failed_commit_leaves_the_old_epoch_and_the_same_message_works_after() {
     let alice = client("alice");
-    let store = Arc::new(FailingStore {
-        inner: MemoryStore::new(),
-        fail: AtomicBool::new(false),
-    });
-    let bob = Client::open(Arc::clone(&store), "bob", "phone").unwrap();
+    let inner = Arc::new(MemoryStore::new());
+    let fail = Arc::new(AtomicBool::new(false));
+    let open = || {
+        let store = FailingStore {
+            inner: Arc::clone(&inner),
+            fail_commits: Arc::clone(&fail),
+        };
+        Client::open(store, "bob", "phone").unwrap()
+    };
+    let bob = open();
     form_group(&alice, &[&bob]);
-    let before = store.inner.snapshot();
+    let before = inner.snapshot();
 
     let update = alice.update_group(GROUP).unwrap();
     alice.confirm_group_commit(GROUP).unwrap();
     let sealed = alice.encrypt_group(GROUP, b"new epoch").unwrap();
 
-    store.fail.store(true, Ordering::SeqCst);
+    fail.store(true, Ordering::SeqCst);
     assert!(matches!(
         bob.process_group_message(&update.commit),
         Err(Error::Store(StoreError::Backend(_)))
     ));
-    assert_eq!(store.inner.snapshot(), before);
+    fail.store(false, Ordering::SeqCst);
+    assert_eq!(inner.snapshot(), before);
     assert_eq!(bob.group_epoch(GROUP).unwrap(), 1);
 
     // A restart from the store sees the old epoch as well.
-    let bob = Client::open(Arc::clone(&store), "bob", "phone").unwrap();
+    let bob = open();
     assert_eq!(bob.group_epoch(GROUP).unwrap(), 1);
     bob.process_group_message(&update.commit).unwrap();
     assert_eq!(bob.group_epoch(GROUP).unwrap(), 2);
 
-    store.fail.store(true, Ordering::SeqCst);
+    fail.store(true, Ordering::SeqCst);
     assert!(bob.process_group_message(&sealed).is_err());
+    fail.store(false, Ordering::SeqCst);
     assert_eq!(
         plaintexts(&bob.process_group_message(&sealed).unwrap()),
         vec![b"new epoch".to_vec()]
