@@ -474,11 +474,7 @@ fn first_seen_identities_are_reported_and_then_trusted() {
         Some(carol.identity())
     );
     let joined = carol.join_group(commit.welcome.as_ref().unwrap()).unwrap();
-    let mut new: Vec<_> = joined
-        .new_identities
-        .iter()
-        .map(|member| member.device.clone())
-        .collect();
+    let mut new = joined.new_identities.clone();
     new.sort_by_key(ToString::to_string);
     assert_eq!(new, vec![addr("alice"), addr("bob")]);
     assert_eq!(
@@ -792,18 +788,25 @@ fn a_large_welcome_checks_every_member() {
         last.join_group(&welcome),
         Err(Error::UntrustedIdentity { address }) if address == addr("user7")
     ));
-    // Every member, with its own identity and leaf.
+    // Every member, each trusted with its own identity, at its own leaf.
     let joined = others[0].join_group(&welcome).unwrap();
     assert_eq!(joined.members.len(), 41);
     assert_eq!(joined.new_identities.len(), 40);
-    for member in &joined.members {
+    let members = others[0].group_members(GROUP).unwrap();
+    for member in &members {
         let expected = std::iter::once(&alice)
             .chain(others.iter())
             .find(|client| client.address() == &member.device)
             .unwrap();
         assert_eq!(&member.identity, expected.identity());
+        if &member.device != others[0].address() {
+            assert_eq!(
+                others[0].trusted_identity(&member.device).unwrap().as_ref(),
+                Some(expected.identity())
+            );
+        }
     }
-    let mut leaves: Vec<u32> = joined.members.iter().map(|m| m.leaf_index).collect();
+    let mut leaves: Vec<u32> = members.iter().map(|m| m.leaf_index).collect();
     leaves.sort_unstable();
     assert_eq!(leaves, (0..41).collect::<Vec<u32>>());
 }

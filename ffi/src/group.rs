@@ -103,11 +103,12 @@ pub struct JoinedGroup {
     pub group_id: String,
     /// The group's epoch.
     pub epoch: u64,
-    /// Every member, this device included.
-    pub members: Vec<GroupMember>,
+    /// Every member's device, this one included, in leaf order
+    /// (`group_members` gives their identity keys and leaf indices).
+    pub members: Vec<DeviceAddress>,
     /// Members whose identity this device had not seen before; they are now
     /// trusted on first use (compare safety numbers to verify them).
-    pub new_identities: Vec<GroupMember>,
+    pub new_identities: Vec<DeviceAddress>,
 }
 
 impl From<CoreJoined> for JoinedGroup {
@@ -115,8 +116,8 @@ impl From<CoreJoined> for JoinedGroup {
         Self {
             group_id: joined.group_id,
             epoch: joined.epoch,
-            members: members(joined.members),
-            new_identities: members(joined.new_identities),
+            members: joined.members.iter().map(Into::into).collect(),
+            new_identities: joined.new_identities.iter().map(Into::into).collect(),
         }
     }
 }

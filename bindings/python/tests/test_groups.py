@@ -80,9 +80,9 @@ def test_three_devices_form_a_group_and_every_message_names_its_sender(alice, bo
     for member in (bob, carol):
         joined = member.join_group(commit.welcome)
         assert (joined.group_id, joined.epoch) == (GROUP, 1)
-        assert len(joined.members) == 3
+        assert joined.members == [alice.address(), bob.address(), carol.address()]
         # Everyone else is new to this device: trusted on first use.
-        assert {m.device.user_id for m in joined.new_identities} == (
+        assert {device.user_id for device in joined.new_identities} == (
             {"alice", "bob", "carol"} - {member.address().user_id}
         )
 

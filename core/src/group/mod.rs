@@ -112,11 +112,14 @@ pub struct JoinedGroup {
     pub group_id: String,
     /// The group's epoch.
     pub epoch: u64,
-    /// Every member, this device included.
-    pub members: Vec<GroupMember>,
+    /// Every member's device, this one included, in leaf order.
+    /// [`Client::group_members`](crate::Client::group_members) gives their
+    /// identity keys and leaf indices.
+    pub members: Vec<DeviceAddress>,
     /// Members whose identity this device had not seen before; they are now
-    /// trusted on first use (compare safety numbers to verify them).
-    pub new_identities: Vec<GroupMember>,
+    /// trusted on first use (compare safety numbers to verify them; their
+    /// keys are in [`Client::trusted_identity`](crate::Client::trusted_identity)).
+    pub new_identities: Vec<DeviceAddress>,
 }
 
 /// What processing a group message did.

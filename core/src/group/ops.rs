@@ -27,7 +27,7 @@ use super::{
     MAX_FUTURE_EPOCHS, MAX_GROUP_ID_LEN, MAX_KEY_PACKAGES_PER_CALL, MAX_PAST_EPOCHS,
     OUT_OF_ORDER_TOLERANCE, ProposalKind,
 };
-use crate::client::{Client, Inner, TRUSTED_RECORD_VERSION, encode_trusted};
+use crate::client::{Client, Inner, TRUSTED_RECORD_VERSION};
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::error::Error;
 use crate::identity::{DeviceAddress, IDENTITY_KEY_LEN, IdentityKey};
@@ -401,23 +401,33 @@ impl<'a> Op<'a> {
         identity: IdentityKey,
         leaf_index: u32,
     ) -> Result<(GroupMember, bool), Error> {
+        let new = self.check_raw(&raw)?;
         let member = GroupMember {
             device: raw.address,
             identity,
             leaf_index,
         };
-        if &member.device == self.address {
+        Ok((member, new))
+    }
+
+    /// The trust check on a member's identity bytes, without decoding the
+    /// key. Returns whether the identity was seen for the first time.
+    /// Storing the bytes undecoded is safe: openmls has verified the leaf's
+    /// signature with that very Ed25519 key (`verify_strict`, which refuses
+    /// weak keys), and any 32 bytes are an X25519 key.
+    fn check_raw(&mut self, raw: &RawMember) -> Result<bool, Error> {
+        if &raw.address == self.address {
             if raw.identity != self.identity.to_bytes() {
                 return Err(Error::UntrustedIdentity {
-                    address: member.device,
+                    address: raw.address.clone(),
                 });
             }
-            return Ok((member, false));
+            return Ok(false);
         }
-        let trusted = match self.trust.get(&member.device) {
+        let trusted = match self.trust.get(&raw.address) {
             Some(identity) => Some(*identity),
             None => {
-                let key = member.device.store_key();
+                let key = raw.address.store_key();
                 match self.store.get(RecordKind::TrustedIdentity, &key)? {
                     Some(bytes) => Some(trusted_bytes(&bytes).ok_or(Error::Store(
                         StoreError::Corrupt {
@@ -430,20 +440,21 @@ impl<'a> Op<'a> {
             }
         };
         match trusted {
-            Some(trusted) if trusted == raw.identity => Ok((member, false)),
+            Some(trusted) if trusted == raw.identity => Ok(false),
             Some(_) => Err(Error::UntrustedIdentity {
-                address: member.device,
+                address: raw.address.clone(),
             }),
             None => {
                 if self.record_trust {
-                    self.changes.put(
-                        RecordKind::TrustedIdentity,
-                        member.device.store_key(),
-                        encode_trusted(&member.identity),
-                    );
-                    self.trust.insert(member.device.clone(), raw.identity);
+                    // The trusted-identity record: version, then the key.
+                    let mut record = Zeroizing::new(Vec::with_capacity(1 + IDENTITY_KEY_LEN));
+                    record.push(TRUSTED_RECORD_VERSION);
+                    record.extend_from_slice(&raw.identity);
+                    self.changes
+                        .put(RecordKind::TrustedIdentity, raw.address.store_key(), record);
+                    self.trust.insert(raw.address.clone(), raw.identity);
                 }
-                Ok((member, true))
+                Ok(true)
             }
         }
     }
@@ -667,7 +678,9 @@ impl Client {
     /// identity differs from the trusted one is refused
     /// ([`Error::UntrustedIdentity`], nothing changes); a device seen for
     /// the first time is trusted and listed in
-    /// [`JoinedGroup::new_identities`].
+    /// [`JoinedGroup::new_identities`]. The members' identity keys are
+    /// compared as bytes, not decoded; [`Client::group_members`] and
+    /// [`Client::trusted_identity`] give them as keys.
     ///
     /// # Errors
     /// [`GroupError::Malformed`], [`GroupError::NotForThisDevice`] (also for
@@ -711,18 +724,15 @@ impl Client {
             op.group_id = group_id.clone();
             let mut members = Vec::new();
             let mut new_identities = Vec::new();
-            let leaves: Vec<_> = staged.members().collect();
-            let checked = op.check_members(
-                leaves
-                    .iter()
-                    .map(|m| (&m.credential, m.signature_key.as_slice(), m.index.u32()))
-                    .collect(),
-            )?;
-            for (member, new) in checked {
-                if new {
-                    new_identities.push(member.clone());
+            // Every member is checked against the trusted identities, as
+            // bytes: a join decodes no identity key (see `check_raw`).
+            for leaf in staged.members() {
+                let raw = read_credential(&leaf.credential, Some(&leaf.signature_key))
+                    .map_err(bad_credential)?;
+                if op.check_raw(&raw)? {
+                    new_identities.push(raw.address.clone());
                 }
-                members.push(member);
+                members.push(raw.address);
             }
             let group = staged
                 .into_group(&op.provider)
