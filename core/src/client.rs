@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::error::Error;
 use crate::group::GroupCache;
+use crate::identity::IDENTITY_KEY_LEN;
 use crate::identity::{
     DeviceAddress, IdentityKey, IdentityKeyPair, OneTimePrekey, PqPrekey, PrekeyBundle,
     SafetyNumber, SignedPrekey, safety_number,
@@ -40,7 +41,7 @@ const SELF_KEY: &str = "self";
 const META_KEY: &str = "state";
 const IDENTITY_RECORD_VERSION: u8 = 1;
 const META_RECORD_VERSION: u8 = 1;
-pub(crate) const TRUSTED_RECORD_VERSION: u8 = 1;
+const TRUSTED_RECORD_VERSION: u8 = 1;
 
 /// A decrypted message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -659,9 +660,23 @@ fn decode_identity(bytes: &[u8]) -> Result<(DeviceAddress, IdentityKeyPair), Dec
 }
 
 pub(crate) fn encode_trusted(identity: &IdentityKey) -> Zeroizing<Vec<u8>> {
+    encode_trusted_bytes(&identity.to_bytes())
+}
+
+/// The trusted-identity record of an identity key's 64-byte encoding.
+pub(crate) fn encode_trusted_bytes(identity: &[u8; IDENTITY_KEY_LEN]) -> Zeroizing<Vec<u8>> {
     let mut w = Writer::default();
-    w.u8(TRUSTED_RECORD_VERSION).raw(&identity.to_bytes());
+    w.u8(TRUSTED_RECORD_VERSION).raw(identity);
     Zeroizing::new(w.into_bytes())
+}
+
+/// The identity key bytes of a trusted-identity record, without decoding
+/// the key (it was checked before the record was written).
+pub(crate) fn trusted_identity_bytes(record: &[u8]) -> Option<[u8; IDENTITY_KEY_LEN]> {
+    match record.split_first() {
+        Some((&TRUSTED_RECORD_VERSION, identity)) => identity.try_into().ok(),
+        _ => None,
+    }
 }
 
 pub(crate) fn decode_trusted(bytes: &[u8]) -> Result<IdentityKey, DecodeError> {

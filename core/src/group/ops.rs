@@ -5,12 +5,11 @@ use std::collections::{HashMap, HashSet};
 use openmls::framing::errors::{MessageDecryptionError, SecretTreeError};
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::{
-    BasicCredentialError, Capabilities, Ciphersuite, CreateMessageError, Credential, GroupId,
-    KeyPackage, KeyPackageIn, LeafNodeIndex, LeafNodeParameters, MlsGroup, MlsGroupJoinConfig,
-    MlsGroupStateError, MlsMessageBodyIn, MlsMessageIn, MlsMessageOut,
-    PURE_CIPHERTEXT_WIRE_FORMAT_POLICY, ProcessMessageError, ProcessedMessageContent,
-    ProtocolMessage, ProtocolVersion, Sender, SenderRatchetConfiguration, StagedCommit,
-    StagedWelcome, ValidationError, WelcomeError,
+    Capabilities, Ciphersuite, CreateMessageError, Credential, GroupId, KeyPackage, KeyPackageIn,
+    LeafNodeIndex, LeafNodeParameters, MlsGroup, MlsGroupJoinConfig, MlsGroupStateError,
+    MlsMessageBodyIn, MlsMessageIn, MlsMessageOut, PURE_CIPHERTEXT_WIRE_FORMAT_POLICY,
+    ProcessMessageError, ProcessedMessageContent, ProtocolMessage, ProtocolVersion, Sender,
+    SenderRatchetConfiguration, StagedCommit, StagedWelcome, ValidationError, WelcomeError,
 };
 use openmls::prelude::{ContentType, Proposal};
 use openmls_rust_crypto::RustCrypto;
@@ -27,7 +26,7 @@ use super::{
     MAX_FUTURE_EPOCHS, MAX_GROUP_ID_LEN, MAX_KEY_PACKAGES_PER_CALL, MAX_PAST_EPOCHS,
     OUT_OF_ORDER_TOLERANCE, ProposalKind,
 };
-use crate::client::{Client, Inner, TRUSTED_RECORD_VERSION};
+use crate::client::{Client, Inner, encode_trusted_bytes, trusted_identity_bytes};
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::error::Error;
 use crate::identity::{DeviceAddress, IDENTITY_KEY_LEN, IdentityKey};
@@ -429,7 +428,7 @@ impl<'a> Op<'a> {
             None => {
                 let key = raw.address.store_key();
                 match self.store.get(RecordKind::TrustedIdentity, &key)? {
-                    Some(bytes) => Some(trusted_bytes(&bytes).ok_or(Error::Store(
+                    Some(bytes) => Some(trusted_identity_bytes(&bytes).ok_or(Error::Store(
                         StoreError::Corrupt {
                             kind: RecordKind::TrustedIdentity,
                             key,
@@ -446,12 +445,11 @@ impl<'a> Op<'a> {
             }),
             None => {
                 if self.record_trust {
-                    // The trusted-identity record: version, then the key.
-                    let mut record = Zeroizing::new(Vec::with_capacity(1 + IDENTITY_KEY_LEN));
-                    record.push(TRUSTED_RECORD_VERSION);
-                    record.extend_from_slice(&raw.identity);
-                    self.changes
-                        .put(RecordKind::TrustedIdentity, raw.address.store_key(), record);
+                    self.changes.put(
+                        RecordKind::TrustedIdentity,
+                        raw.address.store_key(),
+                        encode_trusted_bytes(&raw.identity),
+                    );
                     self.trust.insert(raw.address.clone(), raw.identity);
                 }
                 Ok(true)
@@ -471,15 +469,6 @@ fn decode_identities(raws: &[(RawMember, u32)]) -> Vec<Result<IdentityKey, Decod
     raws.iter().map(|(raw, _)| raw.identity_key()).collect()
 }
 
-/// The identity bytes of a trusted-identity record, without decoding the
-/// key (it was checked when the record was written).
-fn trusted_bytes(record: &[u8]) -> Option<[u8; IDENTITY_KEY_LEN]> {
-    match record.split_first() {
-        Some((&TRUSTED_RECORD_VERSION, identity)) => identity.try_into().ok(),
-        _ => None,
-    }
-}
-
 fn bad_credential(error: DecodeError) -> Error {
     Error::Group(GroupError::BadCredential(error.to_string()))
 }
@@ -490,12 +479,6 @@ fn read_member(
 ) -> Result<(DeviceAddress, IdentityKey), Error> {
     member_identity(credential, signature_key)
         .map_err(|error| Error::Group(GroupError::BadCredential(error.to_string())))
-}
-
-impl From<BasicCredentialError> for GroupError {
-    fn from(error: BasicCredentialError) -> Self {
-        GroupError::BadCredential(error.to_string())
-    }
 }
 
 fn members_of(group: &MlsGroup) -> Result<Vec<GroupMember>, Error> {
@@ -1463,6 +1446,26 @@ mod tests {
             GroupRecord::decode(&[3, 0, 0]),
             Err(DecodeError::UnsupportedVersion(3))
         );
+    }
+
+    #[test]
+    fn trust_records_written_from_bytes_match_those_written_from_keys() {
+        use rand_chacha::ChaCha20Rng;
+        use rand_core::SeedableRng;
+        let identity =
+            *crate::identity::IdentityKeyPair::generate(&mut ChaCha20Rng::from_seed([3; 32]))
+                .public();
+        let record = crate::client::encode_trusted(&identity);
+        assert_eq!(encode_trusted_bytes(&identity.to_bytes()), record);
+        assert_eq!(trusted_identity_bytes(&record), Some(identity.to_bytes()));
+        assert_eq!(
+            crate::client::decode_trusted(&encode_trusted_bytes(&identity.to_bytes())).unwrap(),
+            identity
+        );
+        assert_eq!(trusted_identity_bytes(&record[..64]), None);
+        let mut other_version = record.to_vec();
+        other_version[0] = 2;
+        assert_eq!(trusted_identity_bytes(&other_version), None);
     }
 
     #[test]
