@@ -241,6 +241,14 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_key_package_bytes_never_panic_nor_change_state(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let (alice, _) = PAIR.with(|pair| (Arc::clone(&pair.0), Arc::clone(&pair.1)));
+        let before = alice.store.snapshot();
+        prop_assert!(alice.client.add_group_members("team", &[bytes]).is_err());
+        prop_assert_eq!(alice.store.snapshot(), before);
+    }
+
+    #[test]
     fn a_real_message_with_random_damage_is_refused(position in any::<prop::sample::Index>(), value in any::<u8>()) {
         let (alice, bob) = PAIR.with(|pair| (Arc::clone(&pair.0), Arc::clone(&pair.1)));
         let sealed = alice.client.encrypt_group("team", b"damaged").unwrap();

@@ -14,6 +14,8 @@
 //!   that the member buffers, the welcome) with `rest[3..]` written over it
 //!   at offset `u16::from_be_bytes(rest[1..3])` (extending it if needed);
 //! * `3`: the same, with `rest[3..]` inserted at that offset;
+//! * `4`: the rest as a key package to the member's `add_group_members`
+//!   (key packages come from the server, untrusted);
 //!
 //! the welcome goes to `join_group`, the rest to `process_group_message`.
 //! `[2, i, 0, 0]` is real message `i` unchanged. The group is built when the
@@ -186,6 +188,19 @@ fn join(carol: &mut Device, welcome: &[u8]) {
     }
 }
 
+/// Bob adds a device from untrusted key package bytes: no state change on
+/// failure.
+fn add(bob: &mut Device, key_package: &[u8]) {
+    let before = bob.store.snapshot();
+    match bob.client.add_group_members(GROUP, &[key_package.to_vec()]) {
+        Err(_) => assert!(
+            before == bob.store.snapshot(),
+            "a failed add_group_members changed state"
+        ),
+        Ok(_) => bob.restore(),
+    }
+}
+
 /// Real message `rest[0] % 4` with `rest[3..]` written over it (or inserted)
 /// at offset `rest[1..3]`.
 fn mutate(messages: &[Vec<u8>; 4], rest: &[u8], insert: bool) -> (usize, Vec<u8>) {
@@ -215,9 +230,10 @@ fuzz_target!(|data: &[u8]| {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let fixture = &mut *guard;
     let (&shape, rest) = data.split_first().unwrap_or((&0, &[]));
-    match shape % 4 {
+    match shape % 5 {
         0 => process(&mut fixture.bob, rest),
         1 => join(&mut fixture.carol, rest),
+        4 => add(&mut fixture.bob, rest),
         shape => {
             let (index, message) = mutate(&fixture.messages, rest, shape == 3);
             if index == WELCOME {
