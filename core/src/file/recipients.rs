@@ -92,7 +92,7 @@ impl Recipient {
     /// # Errors
     /// [`FileError::InvalidKey`] (never for a valid identity).
     pub fn from_device(identity: &IdentityKey) -> Result<Self, FileError> {
-        let key = X25519Public::from_bytes(identity.dh_key().as_bytes())
+        let key = X25519Public::from_bytes(identity.dh_key())
             .map_err(|_| FileError::InvalidKey("identity X25519 key"))?;
         Ok(Self::X25519(Box::new(key)))
     }

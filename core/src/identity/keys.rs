@@ -3,11 +3,11 @@
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
-use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
 use super::IdentityError;
 use crate::codec::{DecodeError, Reader};
+use crate::crypto::x25519::X25519Secret;
 
 /// Length of an encoded [`IdentityKey`]: Ed25519 public key then X25519 public key.
 pub const IDENTITY_KEY_LEN: usize = 64;
@@ -16,7 +16,7 @@ pub const IDENTITY_KEY_LEN: usize = 64;
 #[derive(Clone, Copy)]
 pub struct IdentityKey {
     signing: VerifyingKey,
-    dh: PublicKey,
+    dh: [u8; 32],
 }
 
 impl IdentityKey {
@@ -25,7 +25,7 @@ impl IdentityKey {
         let mut out = [0u8; IDENTITY_KEY_LEN];
         let (signing, dh) = out.split_at_mut(32);
         signing.copy_from_slice(self.signing.as_bytes());
-        dh.copy_from_slice(self.dh.as_bytes());
+        dh.copy_from_slice(&self.dh);
         out
     }
 
@@ -49,14 +49,11 @@ impl IdentityKey {
         if signing.is_weak() {
             return Err(DecodeError::Invalid("identity signing key"));
         }
-        Ok(Self {
-            signing,
-            dh: PublicKey::from(dh),
-        })
+        Ok(Self { signing, dh })
     }
 
     /// The X25519 identity key `IK` of PQXDH.
-    pub(crate) fn dh_key(&self) -> &PublicKey {
+    pub(crate) fn dh_key(&self) -> &[u8; 32] {
         &self.dh
     }
 
@@ -92,12 +89,13 @@ impl std::fmt::Debug for IdentityKey {
     }
 }
 
-/// A device's identity key pair. Secret halves are zeroized on drop (both
-/// dalek types zeroize themselves) and never printed.
+/// A device's identity key pair. Secret halves are zeroized on drop (the
+/// dalek signing key and [`X25519Secret`] zeroize themselves) and never
+/// printed.
 #[derive(Clone)]
 pub struct IdentityKeyPair {
     signing: SigningKey,
-    dh: StaticSecret,
+    dh: X25519Secret,
     public: IdentityKey,
 }
 
@@ -105,14 +103,14 @@ impl IdentityKeyPair {
     /// A fresh identity from `rng`.
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let signing = SigningKey::generate(rng);
-        let dh = StaticSecret::random_from_rng(rng);
+        let dh = X25519Secret::random(rng);
         Self::from_parts(signing, dh)
     }
 
-    fn from_parts(signing: SigningKey, dh: StaticSecret) -> Self {
+    fn from_parts(signing: SigningKey, dh: X25519Secret) -> Self {
         let public = IdentityKey {
             signing: signing.verifying_key(),
-            dh: PublicKey::from(&dh),
+            dh: dh.public_key(),
         };
         Self {
             signing,
@@ -132,7 +130,7 @@ impl IdentityKeyPair {
     }
 
     /// The X25519 identity secret, for PQXDH's DH1 / DH2.
-    pub(crate) fn dh_secret(&self) -> &StaticSecret {
+    pub(crate) fn dh_secret(&self) -> &X25519Secret {
         &self.dh
     }
 
@@ -150,7 +148,10 @@ impl IdentityKeyPair {
         let mut dh = Zeroizing::new([0u8; 32]);
         signing.copy_from_slice(bytes.get(..32).unwrap_or(&[0u8; 32]));
         dh.copy_from_slice(bytes.get(32..).unwrap_or(&[0u8; 32]));
-        Self::from_parts(SigningKey::from_bytes(&signing), StaticSecret::from(*dh))
+        Self::from_parts(
+            SigningKey::from_bytes(&signing),
+            X25519Secret::from_bytes(*dh),
+        )
     }
 }
 

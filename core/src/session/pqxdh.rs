@@ -14,15 +14,13 @@
 //! appending identifying information).
 
 use rand_core::CryptoRng;
-use x25519_dalek::{PublicKey, SharedSecret, StaticSecret};
 use zeroize::Zeroizing;
-
-use ml_kem::Encapsulate;
 
 use super::SessionError;
 use super::message::PrekeyHeader;
 use crate::crypto::kdf::hkdf_sha256;
 use crate::crypto::secret::Secret32;
+use crate::crypto::x25519::X25519Secret;
 use crate::identity::{
     DeviceAddress, IdentityKey, IdentityKeyPair, OneTimePrekey, PqPrekey, PrekeyBundle,
     SignedPrekey,
@@ -47,12 +45,9 @@ pub(crate) struct Initiation {
     pub(crate) their_signed_prekey: [u8; 32],
 }
 
-fn contributory(shared: SharedSecret) -> Result<Zeroizing<[u8; 32]>, SessionError> {
-    if shared.was_contributory() {
-        Ok(Zeroizing::new(shared.to_bytes()))
-    } else {
-        Err(SessionError::WeakKey)
-    }
+/// `DH(ours, theirs)`, refusing an all-zero (non-contributory) output.
+fn dh(ours: &X25519Secret, theirs: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>, SessionError> {
+    ours.diffie_hellman(theirs).ok_or(SessionError::WeakKey)
 }
 
 /// Section 2.2: `HKDF(salt = 0^32, ikm = F || DH1 || DH2 || DH3 [|| DH4] || SS, info)`.
@@ -98,27 +93,20 @@ pub(crate) fn initiate<R: CryptoRng + ?Sized>(
     let encapsulation_key = pq_prekey.encapsulation_key()?;
     let one_time = bundle.one_time.first();
 
-    let (pq_ciphertext, kem_secret) = encapsulation_key.encapsulate_with_rng(rng);
-    let kem_secret = Zeroizing::new(<[u8; 32]>::from(kem_secret));
+    let (pq_ciphertext, kem_secret) = encapsulation_key.encapsulate(rng);
 
-    let ephemeral = StaticSecret::random_from_rng(rng);
-    let base_key = PublicKey::from(&ephemeral).to_bytes();
-    let their_signed_prekey = PublicKey::from(bundle.signed_prekey.key);
-    let mut dh = vec![
-        contributory(
-            our_identity
-                .dh_secret()
-                .diffie_hellman(&their_signed_prekey),
-        )?,
-        contributory(ephemeral.diffie_hellman(bundle.identity.dh_key()))?,
-        contributory(ephemeral.diffie_hellman(&their_signed_prekey))?,
+    let ephemeral = X25519Secret::random(rng);
+    let base_key = ephemeral.public_key();
+    let their_signed_prekey = &bundle.signed_prekey.key;
+    let mut outputs = vec![
+        dh(our_identity.dh_secret(), their_signed_prekey)?,
+        dh(&ephemeral, bundle.identity.dh_key())?,
+        dh(&ephemeral, their_signed_prekey)?,
     ];
     if let Some(one_time) = one_time {
-        dh.push(contributory(
-            ephemeral.diffie_hellman(&PublicKey::from(one_time.key)),
-        )?);
+        outputs.push(dh(&ephemeral, &one_time.key)?);
     }
-    let shared_secret = derive_shared_secret(&dh, &kem_secret);
+    let shared_secret = derive_shared_secret(&outputs, &kem_secret);
     let associated_data = associated_data(
         (our_address, our_identity.public()),
         (&bundle.address, &bundle.identity),
@@ -161,24 +149,17 @@ pub(crate) fn respond(
     header: &PrekeyHeader,
     base_key: &[u8; 32],
 ) -> Result<SessionSecrets, SessionError> {
-    let their_base_key = PublicKey::from(*base_key);
-    let mut dh = vec![
-        contributory(
-            ours.signed_prekey
-                .secret
-                .diffie_hellman(header.identity.dh_key()),
-        )?,
-        contributory(ours.identity.dh_secret().diffie_hellman(&their_base_key))?,
-        contributory(ours.signed_prekey.secret.diffie_hellman(&their_base_key))?,
+    let mut outputs = vec![
+        dh(&ours.signed_prekey.secret, header.identity.dh_key())?,
+        dh(ours.identity.dh_secret(), base_key)?,
+        dh(&ours.signed_prekey.secret, base_key)?,
     ];
     if let Some(one_time) = ours.one_time_prekey {
-        dh.push(contributory(
-            one_time.secret.diffie_hellman(&their_base_key),
-        )?);
+        outputs.push(dh(&one_time.secret, base_key)?);
     }
     let kem_secret = ours.pq_prekey.decapsulate(&header.pq_ciphertext)?;
     Ok(SessionSecrets {
-        shared_secret: derive_shared_secret(&dh, &kem_secret),
+        shared_secret: derive_shared_secret(&outputs, &kem_secret),
         associated_data: associated_data(
             (their_address, &header.identity),
             (ours.address, ours.identity.public()),

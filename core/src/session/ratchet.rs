@@ -11,13 +11,14 @@ use std::collections::VecDeque;
 use std::sync::OnceLock;
 
 use rand_core::CryptoRng;
-use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::Zeroizing;
 
 use super::SessionError;
 use super::chain::{ChainKey, MessageKey, RootKey};
 use super::message::RatchetHeader;
 use super::skipped::{SkippedKey, SkippedKeys};
 use crate::crypto::secret::Secret32;
+use crate::crypto::x25519::X25519Secret;
 
 /// Most message keys skipped in one chain by one message (libsignal's
 /// `MAX_FORWARD_JUMPS`): bounds the work an attacker can force per message.
@@ -34,12 +35,12 @@ pub const MAX_RECEIVER_CHAINS: usize = 5;
 /// base-point multiplication, the dominant cost of a steady-state encrypt.
 #[derive(Clone)]
 pub(crate) struct RatchetKeyPair {
-    pub(crate) secret: StaticSecret,
+    pub(crate) secret: X25519Secret,
     public: OnceLock<[u8; 32]>,
 }
 
 impl RatchetKeyPair {
-    pub(crate) fn new(secret: StaticSecret) -> Self {
+    pub(crate) fn new(secret: X25519Secret) -> Self {
         Self {
             secret,
             public: OnceLock::new(),
@@ -47,9 +48,7 @@ impl RatchetKeyPair {
     }
 
     pub(crate) fn public(&self) -> [u8; 32] {
-        *self
-            .public
-            .get_or_init(|| PublicKey::from(&self.secret).to_bytes())
+        *self.public.get_or_init(|| self.secret.public_key())
     }
 }
 
@@ -73,13 +72,8 @@ pub(crate) struct RatchetState {
     pub(crate) old_ratchets: VecDeque<[u8; 32]>,
 }
 
-fn dh(ours: &StaticSecret, theirs: &[u8; 32]) -> Result<[u8; 32], SessionError> {
-    let shared = ours.diffie_hellman(&PublicKey::from(*theirs));
-    if shared.was_contributory() {
-        Ok(shared.to_bytes())
-    } else {
-        Err(SessionError::WeakKey)
-    }
+fn dh(ours: &X25519Secret, theirs: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>, SessionError> {
+    ours.diffie_hellman(theirs).ok_or(SessionError::WeakKey)
 }
 
 /// Keys from `chain` up to (not including) `until`, and the chain after them.
@@ -117,9 +111,9 @@ impl RatchetState {
         shared_secret: &Secret32,
         their_ratchet: [u8; 32],
     ) -> Result<Self, SessionError> {
-        let our_ratchet = StaticSecret::random_from_rng(rng);
+        let our_ratchet = X25519Secret::random(rng);
         let (root, sending) =
-            RootKey(shared_secret.clone()).step(&dh(&our_ratchet, &their_ratchet)?);
+            RootKey(shared_secret.clone()).step(&*dh(&our_ratchet, &their_ratchet)?);
         Ok(Self {
             root,
             our_ratchet: RatchetKeyPair::new(our_ratchet),
@@ -134,7 +128,7 @@ impl RatchetState {
 
     /// `RatchetInitBob` (section 3.3): the responder, from `SK` and its signed
     /// prekey pair as its first ratchet key pair.
-    pub(crate) fn responder(shared_secret: &Secret32, signed_prekey: StaticSecret) -> Self {
+    pub(crate) fn responder(shared_secret: &Secret32, signed_prekey: X25519Secret) -> Self {
         Self {
             root: RootKey(shared_secret.clone()),
             our_ratchet: RatchetKeyPair::new(signed_prekey),
@@ -243,7 +237,7 @@ impl RatchetState {
         drop(old_chain);
         let (root, receiving) = self
             .root
-            .step(&dh(&self.our_ratchet.secret, &header.ratchet_key)?);
+            .step(&*dh(&self.our_ratchet.secret, &header.ratchet_key)?);
         let receiving = skip_keys(
             &receiving,
             header.index,
@@ -255,8 +249,8 @@ impl RatchetState {
         let plaintext = open(&key)?;
 
         // Authenticated: now generate our next ratchet key pair and commit.
-        let our_ratchet = StaticSecret::random_from_rng(rng);
-        let (root, sending) = root.step(&dh(&our_ratchet, &header.ratchet_key)?);
+        let our_ratchet = X25519Secret::random(rng);
+        let (root, sending) = root.step(&*dh(&our_ratchet, &header.ratchet_key)?);
         self.previous_sending_length = self.sending.as_ref().map_or(0, |chain| chain.index);
         if let Some(previous) = self.their_ratchet.replace(header.ratchet_key) {
             self.old_ratchets.push_back(previous);

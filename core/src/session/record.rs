@@ -13,7 +13,6 @@
 use std::collections::VecDeque;
 
 use rand_core::CryptoRng;
-use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
 use super::SessionError;
@@ -25,6 +24,7 @@ use super::skipped::{SkippedKey, SkippedKeys};
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::crypto::aead;
 use crate::crypto::secret::Secret32;
+use crate::crypto::x25519::X25519Secret;
 use crate::identity::{
     DeviceAddress, IdentityKey, IdentityKeyPair, OneTimePrekey, PqPrekey, PrekeyBundle,
     SignedPrekey,
@@ -288,7 +288,7 @@ impl Session {
         let associated_data = r.bytes("associated data", MAX_AD_LEN)?.to_vec();
         let root = RootKey(Secret32::new(r.array()?));
         let our_ratchet =
-            RatchetKeyPair::new(StaticSecret::from(*Zeroizing::new(r.array::<32>()?)));
+            RatchetKeyPair::new(X25519Secret::from_bytes(*Zeroizing::new(r.array::<32>()?)));
         let sending = read_chain(r)?;
         let has_their = r.bool("remote ratchet flag")?;
         let their = r.array::<32>()?;
