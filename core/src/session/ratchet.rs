@@ -92,13 +92,13 @@ fn skip_keys(
     }
     let mut chain = chain.clone();
     while chain.index < until {
-        let key = chain.message_key();
+        let (key, next) = chain.step().ok_or(SessionError::CounterExhausted)?;
         out.push(SkippedKey {
             ratchet_key: *ratchet_key,
             index: key.index,
             key: key.key,
         });
-        chain = chain.next().ok_or(SessionError::CounterExhausted)?;
+        chain = next;
     }
     Ok(chain)
 }
@@ -155,8 +155,7 @@ impl RatchetState {
     /// [`SessionError::CounterExhausted`] after 2^32 - 1 messages in a chain.
     pub(crate) fn next_sending(&mut self) -> Result<(RatchetHeader, MessageKey), SessionError> {
         let chain = self.sending.as_ref().ok_or(SessionError::NoSendingChain)?;
-        let next = chain.next().ok_or(SessionError::CounterExhausted)?;
-        let key = chain.message_key();
+        let (key, next) = chain.step().ok_or(SessionError::CounterExhausted)?;
         let header = RatchetHeader {
             ratchet_key: self.our_ratchet_public(),
             previous_chain_length: self.previous_sending_length,
@@ -206,8 +205,7 @@ impl RatchetState {
                 return Err(SessionError::Duplicate);
             }
             let chain = skip_keys(chain, header.index, &header.ratchet_key, &mut new_skipped)?;
-            let key = chain.message_key();
-            let next = chain.next().ok_or(SessionError::CounterExhausted)?;
+            let (key, next) = chain.step().ok_or(SessionError::CounterExhausted)?;
             let plaintext = open(&key)?;
             self.skipped.extend(new_skipped, MAX_SKIPPED_KEYS);
             self.receiving = Some(next);
@@ -244,8 +242,7 @@ impl RatchetState {
             &header.ratchet_key,
             &mut new_skipped,
         )?;
-        let key = receiving.message_key();
-        let receiving_next = receiving.next().ok_or(SessionError::CounterExhausted)?;
+        let (key, receiving_next) = receiving.step().ok_or(SessionError::CounterExhausted)?;
         let plaintext = open(&key)?;
 
         // Authenticated: now generate our next ratchet key pair and commit.
