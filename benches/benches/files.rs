@@ -39,6 +39,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use sealkit::file::{
     FileDecryptor, FileEncryptor, FileKey, FileOptions, StreamDecryptor, encrypt_in_memory,
+    encrypt_in_memory_into,
 };
 
 /// Plaintext per iteration.
@@ -184,6 +185,26 @@ fn file_encrypt_reused_output(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("sealkit_2cores", "64KiB"), |b| {
         b.iter(|| sealkit_encrypt_into(&mut out, black_box(&data), &key, chunk_size, &mut r));
     });
+    // `encrypt_in_memory_into`: all chunks at once into the reused buffer
+    // (resized on the first call, in warm-up), on one core and on both.
+    let mut in_memory = Vec::new();
+    for (chunk_size, label) in CHUNK_SIZES {
+        let options = FileOptions { chunk_size };
+        group.bench_function(BenchmarkId::new("sealkit_in_memory_1core", label), |b| {
+            pool.install(|| {
+                b.iter(|| {
+                    encrypt_in_memory_into(black_box(&data), &key, options, &mut r, &mut in_memory)
+                        .unwrap();
+                });
+            });
+        });
+        group.bench_function(BenchmarkId::new("sealkit_in_memory_2cores", label), |b| {
+            b.iter(|| {
+                encrypt_in_memory_into(black_box(&data), &key, options, &mut r, &mut in_memory)
+                    .unwrap();
+            });
+        });
+    }
     let identity = age::x25519::Identity::generate();
     let recipient = identity.to_public();
     group.bench_function(BenchmarkId::new("age", "64KiB"), |b| {

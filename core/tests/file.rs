@@ -12,7 +12,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sealkit::file::{
     FileDecryptor, FileEncryptor, FileError, FileIdentity, FileKey, FileOptions, Recipient,
-    StreamDecryptor, encrypt_in_memory,
+    StreamDecryptor, encrypt_in_memory, encrypt_in_memory_into,
 };
 
 fn data(len: usize) -> Vec<u8> {
@@ -59,6 +59,52 @@ fn parallel_in_memory_and_streaming_produce_the_same_bytes() {
     let mut rng = ChaCha20Rng::from_seed([5; 32]);
     let in_memory = encrypt_in_memory(&plaintext, &key, FileOptions::default(), &mut rng).unwrap();
     assert_eq!(streamed, in_memory);
+}
+
+#[test]
+fn encrypting_into_a_reused_buffer_gives_the_same_bytes_whatever_it_held() {
+    let key = FileKey::from_bytes([8; 32]);
+    let options = FileOptions { chunk_size: 1024 };
+    // One buffer through files of growing, equal and shrinking sizes, as an
+    // app reusing it for attachment after attachment would.
+    let mut out = vec![0xAA; 100];
+    for (seed, len) in [
+        (1u8, 0usize),
+        (2, 5000),
+        (3, 5000),
+        (4, 1024),
+        (5, 3 * 1024 + 1),
+        (6, 1),
+    ] {
+        let plaintext = data(len);
+        encrypt_in_memory_into(
+            &plaintext,
+            &key,
+            options,
+            &mut ChaCha20Rng::from_seed([seed; 32]),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, encrypt(&plaintext, &key, 1024, seed), "len {len}");
+        let mut opened = Vec::new();
+        FileDecryptor::new(Cursor::new(&out), &key)
+            .unwrap()
+            .read_to_end(&mut opened)
+            .unwrap();
+        assert_eq!(opened, plaintext);
+    }
+    // A refused chunk size leaves the buffer untouched.
+    let before = out.clone();
+    let error = encrypt_in_memory_into(
+        b"x",
+        &key,
+        FileOptions { chunk_size: 1 },
+        &mut ChaCha20Rng::from_seed([7; 32]),
+        &mut out,
+    )
+    .unwrap_err();
+    assert!(matches!(error, FileError::ChunkSize(_)), "{error:?}");
+    assert_eq!(out, before);
 }
 
 #[test]

@@ -51,7 +51,7 @@ mod recipients;
 pub use async_encryptor::AsyncFileEncryptor;
 pub use cipher::FilePayload;
 pub use decryptor::{FileDecryptor, StreamDecryptor};
-pub use encryptor::{FileEncryptor, encrypt_in_memory};
+pub use encryptor::{FileEncryptor, encrypt_in_memory, encrypt_in_memory_into};
 pub use header::{FILE_MAGIC, FileHeader, MAX_HEADER_LEN, Stanza, StanzaKind};
 pub use key::FileKey;
 pub use recipients::{FileIdentity, Recipient};
