@@ -159,6 +159,58 @@ fn an_interrupted_encryption_resumes_byte_for_byte() {
 }
 
 #[test]
+fn a_client_opens_files_sealed_to_its_device_and_no_other_client_does() {
+    use sealkit::Client;
+    use sealkit::store::MemoryStore;
+    let bob = Client::open_with_seed(MemoryStore::new(), "bob", "laptop", [2; 32]).unwrap();
+    let alice = Client::open_with_seed(MemoryStore::new(), "alice", "phone", [1; 32]).unwrap();
+    let mut rng = ChaCha20Rng::from_seed([12; 32]);
+    let plaintext = data(10_000);
+    let (mut encryptor, _key) = FileEncryptor::to_recipients(
+        Vec::new(),
+        &[Recipient::from_device(bob.identity()).unwrap()],
+        FileOptions { chunk_size: 1024 },
+        &mut rng,
+    )
+    .unwrap();
+    encryptor.write_all(&plaintext).unwrap();
+    let sealed = encryptor.finish().unwrap();
+
+    // Seekable: a range in the middle, then the whole file.
+    let mut reader = bob.open_file(Cursor::new(&sealed)).unwrap();
+    reader.seek(SeekFrom::Start(4_000)).unwrap();
+    let mut middle = vec![0u8; 1_500];
+    reader.read_exact(&mut middle).unwrap();
+    assert_eq!(middle, plaintext[4_000..5_500]);
+    let mut out = Vec::new();
+    reader.seek(SeekFrom::Start(0)).unwrap();
+    reader.read_to_end(&mut out).unwrap();
+    assert_eq!(out, plaintext);
+    // Streaming, from a reader that cannot seek.
+    let mut out = Vec::new();
+    bob.open_file_stream(&sealed[..])
+        .unwrap()
+        .read_to_end(&mut out)
+        .unwrap();
+    assert_eq!(out, plaintext);
+
+    assert_eq!(
+        alice.open_file(Cursor::new(&sealed)).err(),
+        Some(FileError::NotARecipient)
+    );
+    assert_eq!(
+        alice.open_file_stream(&sealed[..]).err(),
+        Some(FileError::NotARecipient)
+    );
+    // A file under a raw key has no stanza for any device.
+    let raw = encrypt(&plaintext, &FileKey::from_bytes([4; 32]), 1024, 3);
+    assert_eq!(
+        bob.open_file(Cursor::new(&raw)).err(),
+        Some(FileError::NoRecipients)
+    );
+}
+
+#[test]
 fn recipients_x25519_xwing_and_device_identities_open_the_file() {
     let mut rng = ChaCha20Rng::from_seed([8; 32]);
     let x25519 = FileIdentity::generate_x25519(&mut rng);

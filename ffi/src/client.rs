@@ -99,6 +99,26 @@ impl SealkitClient {
         Ok(Recipient::from_device(self.inner.identity())?.to_string())
     }
 
+    /// Decrypts the file at `input_path`, sealed to this device (to its
+    /// `file_recipient()`), into `output_path`, with the device's identity
+    /// key, which never leaves the client. On any failure `output_path` is
+    /// not created (nor replaced).
+    ///
+    /// # Errors
+    /// `Decrypt` when the file is not sealed to this device, or is tampered
+    /// or truncated; `InvalidInput` for a file under a raw key (decrypt it
+    /// with its file key); `Decode`; `Io`.
+    pub fn decrypt_file(
+        &self,
+        input_path: String,
+        output_path: String,
+    ) -> Result<(), SealkitError> {
+        let decryptor = self
+            .inner
+            .open_file(crate::file::open_input(&input_path)?)?;
+        crate::file::write_decrypted(decryptor, &output_path)
+    }
+
     /// Generates `one_time_count` new one-time prekeys of each kind and
     /// returns the encoded bundle to publish on the key server.
     ///

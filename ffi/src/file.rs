@@ -280,7 +280,7 @@ fn os_rng() -> Result<ChaCha20Rng, SealkitError> {
     Ok(ChaCha20Rng::from_seed(*seed))
 }
 
-fn open_input(path: &str) -> Result<File, SealkitError> {
+pub(crate) fn open_input(path: &str) -> Result<File, SealkitError> {
     File::open(path).map_err(|error| SealkitError::io(format!("cannot open {path}: {error}")))
 }
 
@@ -293,7 +293,7 @@ fn chunk_size_is_invalid_input(error: FileError) -> SealkitError {
 }
 
 /// Streams the plaintext of `decryptor` into `output_path`.
-fn write_decrypted<R: Read + Seek>(
+pub(crate) fn write_decrypted<R: Read + Seek>(
     mut decryptor: FileDecryptor<R>,
     output_path: &str,
 ) -> Result<(), SealkitError> {

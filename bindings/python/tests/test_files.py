@@ -2,7 +2,7 @@
 disk (default and small chunks), plaintext ranges read back from a sealed
 file, rejection of tampered, truncated and wrongly keyed files without
 leaving an output behind, and files sealed to X25519, post-quantum and
-device recipients."""
+device recipients, including a client device opening what was sealed to it."""
 
 import random
 
@@ -284,3 +284,33 @@ def test_a_client_device_is_a_file_recipient(original, tmp_path):
         decrypt_file_with_identity(
             str(sealed), str(tmp_path / "out"), generate_file_identity(False).secret()
         )
+
+    # The device itself opens it, with the identity key it never hands out.
+    restored = tmp_path / "restored.bin"
+    bob.decrypt_file(str(sealed), str(restored))
+    assert restored.read_bytes() == original.read_bytes()
+
+    # Another device cannot, and leaves no output behind.
+    alice = SealkitClient.open_in_memory("alice", "phone")
+    refused = tmp_path / "refused.bin"
+    with pytest.raises(SealkitError.Decrypt):
+        alice.decrypt_file(str(sealed), str(refused))
+    assert not refused.exists()
+
+    # A tampered file is refused by the device too.
+    tampered = tmp_path / "tampered.sealed"
+    data = bytearray(sealed.read_bytes())
+    data[-100] ^= 1
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(SealkitError.Decrypt):
+        bob.decrypt_file(str(tampered), str(refused))
+    assert not refused.exists()
+
+
+def test_a_device_cannot_open_a_raw_key_file_with_its_identity(key, original, tmp_path):
+    sealed = sealed_with(key, original, tmp_path)
+    bob = SealkitClient.open_in_memory("bob", "laptop")
+    with pytest.raises(SealkitError.InvalidInput) as failure:
+        bob.decrypt_file(str(sealed), str(tmp_path / "out"))
+    assert "no recipients" in str(failure.value)
+    assert not (tmp_path / "out").exists()
