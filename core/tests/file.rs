@@ -349,3 +349,114 @@ fn encrypting_to_an_empty_recipient_list_is_refused() {
     let result = FileEncryptor::to_recipients(Vec::new(), &[], FileOptions::default(), &mut rng);
     assert_eq!(result.err(), Some(FileError::NoRecipients));
 }
+
+/// A download in progress: hands out at most `step` bytes, then reports
+/// "not ready" (cycling through `WouldBlock`, `Interrupted`, `TimedOut`)
+/// before the next bytes.
+struct Trickle<'a> {
+    data: &'a [u8],
+    position: usize,
+    step: usize,
+    ready: bool,
+    stalls: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::{Error, ErrorKind};
+        if !self.ready {
+            self.ready = true;
+            self.stalls += 1;
+            let kind = [
+                ErrorKind::WouldBlock,
+                ErrorKind::Interrupted,
+                ErrorKind::TimedOut,
+            ][self.stalls % 3];
+            return Err(Error::new(kind, "not yet"));
+        }
+        self.ready = false;
+        let n = out
+            .len()
+            .min(self.step)
+            .min(self.data.len() - self.position);
+        out[..n].copy_from_slice(&self.data[self.position..self.position + n]);
+        self.position += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_stream_that_is_not_ready_yet_loses_nothing() {
+    use std::io::ErrorKind;
+    let key = FileKey::from_bytes([5; 32]);
+    let plaintext = data(10_000);
+    let sealed = encrypt(&plaintext, &key, 1024, 6);
+    // The header arrives whole (the app reads it once it has it); the body
+    // trickles in, with stalls inside chunks and at the one-byte read-ahead.
+    let header_len = sealed.len() - (10_000 + 10 * 16);
+    for step in [1, 7, 1040, 5000] {
+        let mut reader = StreamDecryptor::new(
+            sealed[..header_len].chain(Trickle {
+                data: &sealed[header_len..],
+                position: 0,
+                step,
+                ready: true,
+                stalls: 0,
+            }),
+            &key,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let mut buffer = [0u8; 3000];
+        let mut not_ready = 0;
+        loop {
+            match reader.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => out.extend_from_slice(&buffer[..n]),
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                    ) =>
+                {
+                    not_ready += 1;
+                    assert!(FileError::from_io(&error).is_none());
+                }
+                Err(error) => panic!("step {step}: {error}"),
+            }
+        }
+        assert_eq!(out, plaintext, "step {step}");
+        assert!(not_ready > 0, "step {step}: the input never stalled");
+    }
+
+    // A tampered chunk that trickles in is still refused, and stays refused.
+    let mut tampered = sealed.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    let mut reader = StreamDecryptor::new(
+        tampered[..header_len].chain(Trickle {
+            data: &tampered[header_len..],
+            position: 0,
+            step: 4096,
+            ready: true,
+            stalls: 0,
+        }),
+        &key,
+    )
+    .unwrap();
+    let error = loop {
+        let mut buffer = [0u8; 4096];
+        match reader.read(&mut buffer) {
+            Ok(0) => panic!("tampered file read to the end"),
+            Ok(_) => {}
+            Err(error) if FileError::from_io(&error).is_some() => break error,
+            Err(_) => {}
+        }
+    };
+    assert!(matches!(
+        FileError::from_io(&error),
+        Some(FileError::ChunkAuthentication { index: 9 })
+    ));
+    let again = reader.read(&mut [0u8; 16]).unwrap_err();
+    assert_eq!(FileError::from_io(&again), FileError::from_io(&error));
+}

@@ -7,8 +7,12 @@
 //!   fetched and decrypted. Memory: one chunk.
 //! - [`StreamDecryptor`] (`Read` inputs such as pipes): chunk after chunk,
 //!   with one byte of read-ahead to know which chunk is last, so that a
-//!   stream cut at a chunk boundary is reported as truncated. After any
-//!   error it keeps returning that error (it cannot re-read the input).
+//!   stream cut at a chunk boundary is reported as truncated. An input that
+//!   is not ready (`WouldBlock`, `TimedOut`, `Interrupted`, as from a
+//!   non-blocking socket while a download is in progress) only interrupts a
+//!   read: the bytes already taken are kept and the next read continues.
+//!   After any other error it keeps returning that error (it cannot re-read
+//!   the input).
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -247,11 +251,40 @@ pub struct StreamDecryptor<R: Read> {
     offset: usize,
     next_chunk: u64,
     lookahead: Option<u8>,
+    /// Ciphertext of the chunk being assembled (the read-ahead byte first):
+    /// kept across reads interrupted by an input that is not ready.
+    pending: Vec<u8>,
     reached_end: bool,
     /// The first error: a stream cannot re-read what it consumed, so after
     /// any failure every later read fails the same way (never a later
     /// chunk's plaintext).
     failed: Option<FileError>,
+}
+
+/// Why the next chunk is not available yet, or never will be.
+enum ChunkError {
+    /// The input is not ready; nothing was lost, read again later.
+    NotReady(std::io::Error),
+    Failed(FileError),
+}
+
+impl From<std::io::Error> for ChunkError {
+    fn from(error: std::io::Error) -> Self {
+        use std::io::ErrorKind::{Interrupted, TimedOut, WouldBlock};
+        if matches!(error.kind(), WouldBlock | TimedOut | Interrupted)
+            && FileError::from_io(&error).is_none()
+        {
+            Self::NotReady(error)
+        } else {
+            Self::Failed(error.into())
+        }
+    }
+}
+
+impl From<FileError> for ChunkError {
+    fn from(error: FileError) -> Self {
+        Self::Failed(error)
+    }
 }
 
 impl<R: Read> std::fmt::Debug for StreamDecryptor<R> {
@@ -290,29 +323,42 @@ impl<R: Read> StreamDecryptor<R> {
             offset: 0,
             next_chunk: 0,
             lookahead: None,
+            pending: Vec::new(),
             reached_end: false,
             failed: None,
         }
     }
 
-    fn next_chunk(&mut self) -> Result<(), FileError> {
-        let full = self.payload.chunk_ciphertext_len();
-        let mut buffer = Vec::with_capacity(usize::try_from(full).unwrap_or(0));
+    /// Assembles, authenticates and opens the next chunk. Whatever was read
+    /// stays in `pending` when the input is not ready, so a later call picks
+    /// up where this one stopped.
+    fn next_chunk(&mut self) -> Result<(), ChunkError> {
+        let full = usize::try_from(self.payload.chunk_ciphertext_len())
+            .map_err(|_| FileError::Io("chunk larger than memory".into()))?;
         if let Some(byte) = self.lookahead.take() {
-            buffer.push(byte);
+            self.pending.push(byte);
         }
+        let missing = full.saturating_sub(self.pending.len()) as u64;
+        // `read_to_end` keeps what it read before an error in `pending`.
         (&mut self.input)
-            .take(full - buffer.len() as u64)
-            .read_to_end(&mut buffer)?;
-        let last = if (buffer.len() as u64) < full {
+            .take(missing)
+            .read_to_end(&mut self.pending)?;
+        let last = if self.pending.len() < full {
             true
         } else {
-            let ahead = read_full(&mut self.input, 1)?;
-            self.lookahead = ahead.first().copied();
+            let mut ahead = [0u8; 1];
+            let n = loop {
+                match self.input.read(&mut ahead) {
+                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                    other => break other?,
+                }
+            };
+            self.lookahead = (n == 1).then_some(ahead[0]);
             self.lookahead.is_none()
         };
         let index = self.next_chunk;
-        self.plaintext = open_chunk(&self.payload, index, last, buffer)?;
+        let sealed = std::mem::take(&mut self.pending);
+        self.plaintext = open_chunk(&self.payload, index, last, sealed)?;
         self.offset = 0;
         self.next_chunk = index.checked_add(1).ok_or(FileError::CounterExhausted)?;
         self.reached_end = last;
@@ -335,10 +381,15 @@ impl<R: Read> Read for StreamDecryptor<R> {
             if let Some(error) = &self.failed {
                 return Err(error.clone().into_io());
             }
-            if let Err(error) = self.next_chunk() {
-                self.plaintext.clear();
-                self.failed = Some(error.clone());
-                return Err(error.into_io());
+            match self.next_chunk() {
+                Ok(()) => {}
+                Err(ChunkError::NotReady(error)) => return Err(error),
+                Err(ChunkError::Failed(error)) => {
+                    self.plaintext.clear();
+                    self.pending.clear();
+                    self.failed = Some(error.clone());
+                    return Err(error.into_io());
+                }
             }
         }
     }
