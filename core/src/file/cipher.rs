@@ -3,8 +3,9 @@
 //! associated data, 16-byte tag appended (the layout WebCrypto's AES-GCM
 //! produces, so browsers can do the bulk work natively).
 //!
-//! Backends (ADR 0004): `ring` on native targets for speed, RustCrypto's
-//! `aes-gcm` on wasm. Both produce identical bytes (tested).
+//! Backends (ADR 0004): aws-lc-rs on native targets for speed (its key
+//! context is cleared when freed), RustCrypto's `aes-gcm` on wasm. Both
+//! produce identical bytes (tested).
 
 use zeroize::Zeroizing;
 
@@ -26,7 +27,7 @@ pub(crate) fn chunk_nonce(index: u64, last: bool) -> [u8; 12] {
 /// Seals and opens chunks under one payload key.
 pub(crate) struct ChunkCipher {
     #[cfg(not(target_arch = "wasm32"))]
-    key: ring::aead::LessSafeKey,
+    key: aws_lc_rs::aead::LessSafeKey,
     #[cfg(target_arch = "wasm32")]
     key: Zeroizing<[u8; 32]>,
 }
@@ -35,12 +36,14 @@ impl ChunkCipher {
     pub(crate) fn new(payload_key: &Zeroizing<[u8; 32]>) -> Result<Self, FileError> {
         #[cfg(not(target_arch = "wasm32"))]
         {
-            // ring refuses only keys of the wrong length; ours are 32 bytes.
-            let unbound =
-                ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, payload_key.as_ref())
-                    .map_err(|_| FileError::InvalidKey("payload key"))?;
+            // aws-lc-rs refuses only keys of the wrong length; ours are 32 bytes.
+            let unbound = aws_lc_rs::aead::UnboundKey::new(
+                &aws_lc_rs::aead::AES_256_GCM,
+                payload_key.as_ref(),
+            )
+            .map_err(|_| FileError::InvalidKey("payload key"))?;
             Ok(Self {
-                key: ring::aead::LessSafeKey::new(unbound),
+                key: aws_lc_rs::aead::LessSafeKey::new(unbound),
             })
         }
         #[cfg(target_arch = "wasm32")]
@@ -67,10 +70,10 @@ impl ChunkCipher {
         let too_large = move || FileError::ChunkSize(len);
         #[cfg(not(target_arch = "wasm32"))]
         {
-            let nonce = ring::aead::Nonce::assume_unique_for_key(nonce);
+            let nonce = aws_lc_rs::aead::Nonce::assume_unique_for_key(nonce);
             let tag = self
                 .key
-                .seal_in_place_separate_tag(nonce, ring::aead::Aad::empty(), data)
+                .seal_in_place_separate_tag(nonce, aws_lc_rs::aead::Aad::empty(), data)
                 .map_err(|_| too_large())?;
             let mut out = [0u8; CHUNK_TAG_LEN];
             out.copy_from_slice(tag.as_ref());
@@ -109,10 +112,10 @@ impl ChunkCipher {
         let fail = FileError::ChunkAuthentication { index };
         #[cfg(not(target_arch = "wasm32"))]
         {
-            let nonce = ring::aead::Nonce::assume_unique_for_key(nonce);
+            let nonce = aws_lc_rs::aead::Nonce::assume_unique_for_key(nonce);
             let len = self
                 .key
-                .open_in_place(nonce, ring::aead::Aad::empty(), buffer.as_mut_slice())
+                .open_in_place(nonce, aws_lc_rs::aead::Aad::empty(), buffer.as_mut_slice())
                 .map_err(|_| fail)?
                 .len();
             buffer.truncate(len);
@@ -235,7 +238,7 @@ mod tests {
     }
 
     #[test]
-    fn ring_and_rustcrypto_produce_identical_chunks() {
+    fn native_and_rustcrypto_produce_identical_chunks() {
         let key = Zeroizing::new([0x42u8; 32]);
         let cipher = ChunkCipher::new(&key).unwrap();
         for (index, last, len) in [
