@@ -4,9 +4,13 @@
 //! seals the final chunk with the last flag and must be called.
 //!
 //! Memory stays constant: at most one batch of plaintext (about 1 MiB, at
-//! least one chunk) plus its ciphertext is held. With the `parallel`
-//! feature, the chunks of a batch are sealed on all cores; the bytes are the
-//! same as the sequential path's.
+//! least one chunk) plus its ciphertext is held. A batch is sealed on the
+//! calling thread: with the native AES-GCM a 1 MiB batch takes about 0.1 ms,
+//! less than handing half of it to another core costs (measured: two
+//! threads 6.8 GiB/s, one thread 8.3 GiB/s, `benches/README.md`). A whole
+//! file in memory goes through [`encrypt_in_memory`] or
+//! [`encrypt_in_memory_into`], which seal all chunks on all cores with the
+//! `parallel` feature; the bytes are the same either way.
 
 use std::io::Write;
 
@@ -21,8 +25,8 @@ use super::{
 };
 use crate::codec::DecodeError;
 
-/// Plaintext gathered before a batch is sealed: enough chunks to keep both
-/// cores busy, little enough to stay within the memory budget.
+/// Plaintext gathered before a batch is sealed and written: few enough
+/// writes, little enough to stay within the memory budget.
 const BATCH_BYTES: usize = 1 << 20;
 
 /// Encrypts a stream into a Sealkit file. See the module docs.
@@ -221,8 +225,15 @@ impl<W: Write> FileEncryptor<W> {
             .ok_or(FileError::CounterExhausted)?;
         let mut sealed = std::mem::take(&mut self.sealed);
         sealed.resize(count * (self.chunk_size + CHUNK_TAG_LEN), 0);
-        let result = seal_chunks_into(&self.cipher, first, plaintext, self.chunk_size, &mut sealed)
-            .and_then(|()| self.write_out(&sealed));
+        let result = seal_chunks_into(
+            &self.cipher,
+            first,
+            plaintext,
+            self.chunk_size,
+            &mut sealed,
+            Cores::One,
+        )
+        .and_then(|()| self.write_out(&sealed));
         self.sealed = sealed;
         result?;
         self.next_index = next;
@@ -321,16 +332,25 @@ impl FileEncryptor<Vec<u8>> {
     }
 }
 
+/// Whether [`seal_chunks_into`] may spread the chunks over the rayon pool.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cores {
+    One,
+    All,
+}
+
 /// Seals consecutive full chunks starting at index `first`, none of them
 /// last, into `out` (exactly `count * (chunk_size + 16)` bytes): each slot
 /// gets its plaintext copied in, sealed in place, and its tag after it. On
-/// all cores with the `parallel` feature (copy included); same bytes either way.
+/// all cores with `Cores::All` and the `parallel` feature (copy included);
+/// same bytes either way.
 fn seal_chunks_into(
     cipher: &ChunkCipher,
     first: u64,
     plaintext: &[u8],
     chunk_size: usize,
     out: &mut [u8],
+    cores: Cores,
 ) -> Result<(), FileError> {
     let sealed_len = chunk_size + CHUNK_TAG_LEN;
     let seal_one = |(i, (slot, chunk)): (usize, (&mut [u8], &[u8]))| -> Result<(), FileError> {
@@ -340,10 +360,12 @@ fn seal_chunks_into(
         tag_slot.copy_from_slice(&tag);
         Ok(())
     };
+    #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
+    let _ = cores;
     #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
     {
         use rayon::prelude::*;
-        if plaintext.len() > chunk_size {
+        if cores == Cores::All && plaintext.len() > chunk_size {
             return out
                 .par_chunks_mut(sealed_len)
                 .zip(plaintext.par_chunks(chunk_size))
@@ -442,6 +464,7 @@ fn seal_in_memory(
         plaintext.get(..body).unwrap_or_default(),
         chunk_size,
         sealed,
+        Cores::All,
     )?;
     let (last_body, last_tag) = tail.split_at_mut(last.len().min(tail.len()));
     last_body.copy_from_slice(last.get(..last_body.len()).unwrap_or_default());
