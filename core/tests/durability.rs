@@ -9,6 +9,7 @@
     clippy::indexing_slicing,
     clippy::panic
 )]
+#![cfg(feature = "sqlite")]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

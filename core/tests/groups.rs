@@ -9,17 +9,21 @@
     clippy::panic
 )]
 
+#[cfg(feature = "sqlite")]
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sealkit::group::{GroupError, MAX_PAST_EPOCHS, ProposalKind};
-use sealkit::store::{MemoryStore, SqliteStore, StoreError};
+#[cfg(feature = "sqlite")]
+use sealkit::store::SqliteStore;
+use sealkit::store::{MemoryStore, StoreError};
 use sealkit::{Client, DeviceAddress, Error, GroupEvent};
 
 mod common;
 use common::FailingStore;
 
+#[cfg(feature = "sqlite")]
 const STORAGE_KEY: [u8; 32] = [0x6A; 32];
 const GROUP: &str = "team";
 
@@ -63,12 +67,14 @@ fn form_group(creator: &Client, others: &[&Client]) {
 }
 
 /// A device whose state lives only in its database file.
+#[cfg(feature = "sqlite")]
 struct PersistentDevice {
     user: &'static str,
     path: PathBuf,
     client: Option<Client>,
 }
 
+#[cfg(feature = "sqlite")]
 impl PersistentDevice {
     fn create(dir: &Path, user: &'static str) -> Self {
         let mut this = Self {
@@ -91,6 +97,7 @@ impl PersistentDevice {
     }
 }
 
+#[cfg(feature = "sqlite")]
 fn restart_all(devices: &mut [&mut PersistentDevice]) {
     for device in devices.iter_mut() {
         device.restart();
@@ -98,6 +105,7 @@ fn restart_all(devices: &mut [&mut PersistentDevice]) {
 }
 
 #[test]
+#[cfg(feature = "sqlite")]
 fn removed_device_reads_nothing_after_and_joiner_nothing_before_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = PersistentDevice::create(dir.path(), "alice");
@@ -698,6 +706,7 @@ fn group_call_media_keys_follow_the_epoch() {
 }
 
 #[test]
+#[cfg(feature = "sqlite")]
 fn media_contexts_built_again_never_reuse_a_counter() {
     use sealkit::media::MediaConfig;
     let dir = tempfile::tempdir().unwrap();
