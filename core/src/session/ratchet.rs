@@ -146,21 +146,49 @@ impl RatchetState {
         self.our_ratchet.public()
     }
 
+    /// Whether [`RatchetState::next_sending`] can succeed: we have a sending
+    /// chain, or one is due from the last DH ratchet step.
+    pub(crate) fn can_send(&self) -> bool {
+        self.sending.is_some() || self.their_ratchet.is_some()
+    }
+
     /// `RatchetEncrypt` (section 3.4) up to the AEAD: the header and message
     /// key of the next message, advancing the sending chain.
+    ///
+    /// The second half of section 3.5's `DHRatchet`, `RK, CKs =
+    /// KDF_RK(RK, DH(DHs, DHr))`, runs here, on our first message after a
+    /// step, rather than in the decrypt that stepped: nothing it reads (`RK`,
+    /// the new `DHs` drawn then, `DHr`) changes in between, so the chain is
+    /// the one the spec derives, and a device that receives without
+    /// replying saves a Diffie-Hellman (Olm defers it the same way). A state
+    /// with no sending chain but a remote ratchet key is exactly that case.
     ///
     /// # Errors
     /// [`SessionError::NoSendingChain`] when we are the responder and have
     /// not yet received (we have no sending chain),
+    /// [`SessionError::WeakKey`] if the deferred DH is non-contributory,
     /// [`SessionError::CounterExhausted`] after 2^32 - 1 messages in a chain.
+    /// None of them changes the state.
     pub(crate) fn next_sending(&mut self) -> Result<(RatchetHeader, MessageKey), SessionError> {
-        let chain = self.sending.as_ref().ok_or(SessionError::NoSendingChain)?;
+        let (root, chain) = match (&self.sending, &self.their_ratchet) {
+            (Some(chain), _) => (None, chain.clone()),
+            (None, Some(their_ratchet)) => {
+                let (root, chain) = self
+                    .root
+                    .step(&*dh(&self.our_ratchet.secret, their_ratchet)?);
+                (Some(root), chain)
+            }
+            (None, None) => return Err(SessionError::NoSendingChain),
+        };
         let (key, next) = chain.step().ok_or(SessionError::CounterExhausted)?;
         let header = RatchetHeader {
             ratchet_key: self.our_ratchet_public(),
             previous_chain_length: self.previous_sending_length,
             index: key.index,
         };
+        if let Some(root) = root {
+            self.root = root;
+        }
         self.sending = Some(next);
         Ok((header, key))
     }
@@ -245,9 +273,9 @@ impl RatchetState {
         let (key, receiving_next) = receiving.step().ok_or(SessionError::CounterExhausted)?;
         let plaintext = open(&key)?;
 
-        // Authenticated: now generate our next ratchet key pair and commit.
+        // Authenticated: now draw our next ratchet key pair and commit. Its
+        // sending chain is derived by our next `next_sending` (see there).
         let our_ratchet = X25519Secret::random(rng);
-        let (root, sending) = root.step(&*dh(&our_ratchet, &header.ratchet_key)?);
         self.previous_sending_length = self.sending.as_ref().map_or(0, |chain| chain.index);
         if let Some(previous) = self.their_ratchet.replace(header.ratchet_key) {
             self.old_ratchets.push_back(previous);
@@ -257,7 +285,7 @@ impl RatchetState {
         }
         self.root = root;
         self.our_ratchet = RatchetKeyPair::new(our_ratchet);
-        self.sending = Some(sending);
+        self.sending = None;
         self.receiving = Some(receiving_next);
         self.skipped.extend(new_skipped, MAX_SKIPPED_KEYS);
         Ok(plaintext)

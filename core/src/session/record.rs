@@ -172,7 +172,7 @@ impl Session {
     /// Whether this session can send (the responder can only after its
     /// first received message).
     pub fn can_send(&self) -> bool {
-        self.ratchet.sending.is_some()
+        self.ratchet.can_send()
     }
 
     /// Number of skipped message keys stored.
