@@ -10,7 +10,7 @@
 //! Wycheproof X25519 set runs against this module.
 
 #[cfg(not(target_arch = "wasm32"))]
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
@@ -18,18 +18,15 @@ use zeroize::Zeroizing;
 /// An X25519 private key: 32 random bytes, clamped when used (RFC 7748).
 ///
 /// The bytes are zeroized on drop. On native targets the aws-lc key object
-/// built from them is kept for the next operation; aws-lc frees it with
-/// `OPENSSL_free`, which clears the memory first.
+/// built from them is kept for the next operation and shared by clones (a
+/// session record is cloned for every transactional decrypt); aws-lc frees
+/// it, with the last clone, through `OPENSSL_free`, which clears the memory
+/// first.
+#[derive(Clone)]
 pub(crate) struct X25519Secret {
     bytes: Zeroizing<[u8; 32]>,
     #[cfg(not(target_arch = "wasm32"))]
-    prepared: OnceLock<Option<aws_lc_rs::agreement::PrivateKey>>,
-}
-
-impl Clone for X25519Secret {
-    fn clone(&self) -> Self {
-        Self::from_bytes(*self.bytes)
-    }
+    prepared: OnceLock<Option<Arc<aws_lc_rs::agreement::PrivateKey>>>,
 }
 
 impl X25519Secret {
@@ -86,8 +83,8 @@ impl X25519Secret {
     #[cfg(not(target_arch = "wasm32"))]
     fn native(&self) -> Option<&aws_lc_rs::agreement::PrivateKey> {
         self.prepared
-            .get_or_init(|| native::private_key(&self.bytes))
-            .as_ref()
+            .get_or_init(|| native::private_key(&self.bytes).map(Arc::new))
+            .as_deref()
     }
 }
 
