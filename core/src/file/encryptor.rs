@@ -455,9 +455,16 @@ fn seal_in_memory(
     let body = full_before_last * chunk_size;
     let sealed_body = full_before_last * (chunk_size + CHUNK_TAG_LEN);
     let last = plaintext.get(body..).unwrap_or_default();
-    let (head, rest) = out.split_at_mut(header.len().min(out.len()));
-    head.copy_from_slice(header.get(..head.len()).unwrap_or_default());
-    let (sealed, tail) = rest.split_at_mut(sealed_body.min(rest.len()));
+    // `out` is exactly `sealed_len` long (both callers size it so); a
+    // mismatch is refused rather than a panic.
+    let wrong_length = || FileError::Io("in-memory output of the wrong length".into());
+    let (head, rest) = out
+        .split_at_mut_checked(header.len())
+        .ok_or_else(wrong_length)?;
+    head.copy_from_slice(header);
+    let (sealed, tail) = rest
+        .split_at_mut_checked(sealed_body)
+        .ok_or_else(wrong_length)?;
     seal_chunks_into(
         cipher,
         0,
@@ -466,13 +473,14 @@ fn seal_in_memory(
         sealed,
         Cores::All,
     )?;
-    let (last_body, last_tag) = tail.split_at_mut(last.len().min(tail.len()));
-    last_body.copy_from_slice(last.get(..last_body.len()).unwrap_or_default());
+    let (last_body, last_tag) = tail
+        .split_at_mut_checked(last.len())
+        .ok_or_else(wrong_length)?;
+    if last_tag.len() != CHUNK_TAG_LEN {
+        return Err(wrong_length());
+    }
+    last_body.copy_from_slice(last);
     let tag = cipher.seal_detached(full_before_last as u64, true, last_body)?;
-    let tag_len = last_tag.len().min(tag.len());
-    last_tag
-        .get_mut(..tag_len)
-        .unwrap_or_default()
-        .copy_from_slice(tag.get(..tag_len).unwrap_or_default());
+    last_tag.copy_from_slice(&tag);
     Ok(())
 }
