@@ -48,6 +48,7 @@ pub mod identity;
 pub mod media;
 pub mod session;
 pub mod store;
+mod trust;
 
 pub use client::{Client, Decrypted, MAX_PREKEYS_PER_CALL, RETAINED_SIGNED_PREKEYS};
 pub use codec::DecodeError;

@@ -13,6 +13,19 @@
 //! adds, and every member found in a welcome, is checked against the
 //! identities this device trusts.
 //!
+//! The module is split by concern, as openmls's `mls_group/` is: `config`
+//! (ciphersuites, capabilities, join configuration), `provider` and
+//! `storage` (openmls's provider over a write overlay of the store), `txn`
+//! (one operation: its pending writes, trust decisions and group record,
+//! staged for one commit), `record` (Sealkit's per-group record),
+//! `errors`, `wire` (MLS bytes in and out), `credential` and `members`
+//! (devices as members, checked by `crate::trust`), `creation`,
+//! `membership`, `processing` (the incoming-message state machine),
+//! `buffer` (future-epoch buffering), `application` and `exporting`. Each
+//! operation takes the group cache and a `GroupContext` and returns a
+//! `Staged` result that the caller commits; the [`Client`](crate::Client)
+//! facade does that in `client/groups.rs`.
+//!
 //! ```
 //! use sealkit::{Client, GroupEvent, store::MemoryStore};
 //!
@@ -31,15 +44,34 @@
 //! # Ok::<(), sealkit::Error>(())
 //! ```
 
+mod application;
+mod buffer;
+mod config;
+mod creation;
 mod credential;
-mod ops;
+mod errors;
+mod exporting;
+mod members;
+mod membership;
+mod processing;
+mod provider;
+mod record;
 mod storage;
+mod txn;
+mod wire;
 
-use thiserror::Error;
+pub use errors::GroupError;
+
+pub(crate) use application::encrypt;
+pub(crate) use creation::{create, join, key_packages};
+pub(crate) use exporting::{epoch, export_secret, media_epoch_secret, members};
+pub(crate) use membership::{
+    add_members, commit_proposals, confirm_commit, discard_commit, leave, remove_members, update,
+};
+pub(crate) use processing::{IncomingMessage, process_message};
+pub(crate) use txn::{GroupCache, GroupContext, Staged, StagedGroup};
 
 use crate::identity::{DeviceAddress, IdentityKey};
-
-pub(crate) use ops::GroupCache;
 
 /// Epochs before the current one whose application messages still decrypt
 /// when they arrive late (openmls `max_past_epochs`).
@@ -218,82 +250,4 @@ pub enum ProposalKind {
     Update,
     /// Anything else.
     Other,
-}
-
-/// Why a group operation failed. After any error the stored group is as it
-/// was before the call.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum GroupError {
-    /// No group with that id on this device.
-    #[error("unknown group {group_id:?}")]
-    UnknownGroup {
-        /// The group id.
-        group_id: String,
-    },
-    /// A group with that id exists already.
-    #[error("group {group_id:?} exists already")]
-    GroupExists {
-        /// The group id.
-        group_id: String,
-    },
-    /// The bytes are not an MLS message of the expected kind.
-    #[error("malformed group message: {0}")]
-    Malformed(String),
-    /// The message belongs to an epoch whose keys are gone (older than
-    /// [`MAX_PAST_EPOCHS`]) or a commit to an epoch other than the current.
-    #[error("message of epoch {message_epoch} does not fit the group's epoch {group_epoch}")]
-    WrongEpoch {
-        /// The message's epoch.
-        message_epoch: u64,
-        /// The group's epoch.
-        group_epoch: u64,
-    },
-    /// The message was already processed (its key is used up).
-    #[error("message already processed")]
-    Replay,
-    /// The message does not authenticate (signature, membership tag or
-    /// decryption failed) or breaks the protocol's rules.
-    #[error("group message rejected: {0}")]
-    Rejected(String),
-    /// A member's credential is not a Sealkit device credential, or its
-    /// signature key is not the identity key it names.
-    #[error("bad member credential: {0}")]
-    BadCredential(String),
-    /// The message's sender is not a member of the group (at the message's
-    /// epoch).
-    #[error("the sender is not a member of the group")]
-    UnknownSender,
-    /// The device is not a member of the group.
-    #[error("{device} is not a member of the group")]
-    NotAMember {
-        /// The device.
-        device: DeviceAddress,
-    },
-    /// This device has a commit awaiting `confirm_group_commit` or
-    /// `discard_group_commit`.
-    #[error("group {group_id:?} has a pending commit; confirm or discard it first")]
-    PendingCommit {
-        /// The group id.
-        group_id: String,
-    },
-    /// There is no pending commit to confirm or discard.
-    #[error("group {group_id:?} has no pending commit")]
-    NoPendingCommit {
-        /// The group id.
-        group_id: String,
-    },
-    /// The future-epoch buffer of the group is full ([`MAX_BUFFERED_MESSAGES`]
-    /// or [`MAX_BUFFERED_BYTES`]); the message was not kept.
-    #[error("the early-message buffer of group {group_id:?} is full")]
-    BufferFull {
-        /// The group id.
-        group_id: String,
-    },
-    /// The welcome is for none of this device's key packages.
-    #[error("the welcome is not for this device")]
-    NotForThisDevice,
-    /// openmls failed in a way that is not the message's fault.
-    #[error("group library error: {0}")]
-    Library(String),
 }

@@ -135,6 +135,11 @@ impl Changeset {
         self.changes
     }
 
+    /// Moves every change of `other` to the end of this changeset.
+    pub(crate) fn append(&mut self, other: Changeset) {
+        self.changes.extend(other.changes);
+    }
+
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()

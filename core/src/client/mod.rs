@@ -1,0 +1,254 @@
+//! The client facade: one object that owns a device's identity, prekeys,
+//! sessions, trusted identities and groups, all kept in its [`Store`].
+//!
+//! Every operation runs through [`Client::run`]: under the client's lock it
+//! reads what it needs, computes every state change in memory (the protocol
+//! modules do the work), commits the changes as one [`Changeset`], and only
+//! then updates the in-memory caches and returns its ciphertext or
+//! plaintext. If anything fails (a bad message, a store error), nothing was
+//! written and the caches are left as they were (a record taken out of a
+//! cache for the operation is dropped, and loaded again from the committed
+//! store next time). The client is `Send + Sync`: operations from several
+//! threads are serialised by the lock.
+//!
+//! One file per concern: `prekeys.rs`, `sessions.rs`, `files.rs`,
+//! `groups.rs`, `media.rs`. A facade method is short: lock, call the
+//! protocol module, commit. Protocol modules never use this one.
+
+mod files;
+mod groups;
+mod media;
+mod prekeys;
+mod sessions;
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{SeedableRng, TryRng};
+use zeroize::Zeroizing;
+
+pub use prekeys::{MAX_PREKEYS_PER_CALL, RETAINED_SIGNED_PREKEYS};
+pub use sessions::Decrypted;
+
+use crate::codec::{DecodeError, Reader, Writer};
+use crate::error::Error;
+use crate::group::{GroupCache, Staged, StagedGroup};
+use crate::identity::{DeviceAddress, IdentityKey, IdentityKeyPair};
+use crate::session::SessionRecord;
+use crate::store::{Changeset, RecordKind, Store, StoreError};
+use prekeys::Meta;
+
+const SELF_KEY: &str = "self";
+const IDENTITY_RECORD_VERSION: u8 = 1;
+
+/// The client's state behind its lock.
+struct Inner {
+    store: Box<dyn Store>,
+    identity: IdentityKeyPair,
+    rng: ChaCha20Rng,
+    /// Prekey bookkeeping, exactly as last committed.
+    meta: Meta,
+    /// Decoded session records, exactly as last committed.
+    sessions: HashMap<DeviceAddress, SessionRecord>,
+    /// Loaded MLS groups, exactly as last committed.
+    groups: GroupCache,
+}
+
+/// One operation's pending state: the changes to commit, and what the
+/// caches become once they are committed (at most one of each: no
+/// operation touches more).
+#[derive(Default)]
+struct Txn {
+    changes: Changeset,
+    /// A session record to cache.
+    session: Option<(DeviceAddress, SessionRecord)>,
+    /// A session record to drop from the cache.
+    forget_session: Option<DeviceAddress>,
+    /// The new prekey bookkeeping.
+    meta: Option<Meta>,
+    /// A group to cache (or drop, when the operation deleted it).
+    group: Option<StagedGroup>,
+}
+
+impl Txn {
+    /// Takes in a protocol module's staged result: its changes join this
+    /// operation's, its group is cached after the commit.
+    fn stage<R>(&mut self, staged: Staged<R>) -> R {
+        self.changes.append(staged.changes);
+        if staged.group.is_some() {
+            self.group = staged.group;
+        }
+        staged.output
+    }
+}
+
+/// One device's end-to-end encryption client. See the crate docs for an
+/// example.
+pub struct Client {
+    address: DeviceAddress,
+    identity: IdentityKey,
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("address", &self.address)
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Opens the client for device (`user_id`, `device_id`) on `store`,
+    /// creating its identity and signed prekeys on first use. Randomness
+    /// comes from the operating system.
+    ///
+    /// # Errors
+    /// [`Error::Identity`] for an invalid address, [`Error::InvalidInput`]
+    /// when the store belongs to another device, [`Error::Store`].
+    pub fn open<S: Store + 'static>(
+        store: S,
+        user_id: &str,
+        device_id: &str,
+    ) -> Result<Self, Error> {
+        let mut seed = [0u8; 32];
+        getrandom::SysRng
+            .try_fill_bytes(&mut seed)
+            .map_err(|_| Error::Store(StoreError::Backend("no system randomness".into())))?;
+        Self::open_with_seed(store, user_id, device_id, seed)
+    }
+
+    /// As [`Client::open`] with a seeded ChaCha20 generator: deterministic,
+    /// for tests, benchmarks and known-answer vectors. Never use a fixed seed
+    /// in production, and never reopen a store with a seed used before: the
+    /// generator restarts from the seed, so the reopened client would repeat
+    /// its ratchet keys (and peers would reject or, worse, reuse its keys).
+    ///
+    /// # Errors
+    /// As [`Client::open`].
+    pub fn open_with_seed<S: Store + 'static>(
+        store: S,
+        user_id: &str,
+        device_id: &str,
+        seed: [u8; 32],
+    ) -> Result<Self, Error> {
+        let address = DeviceAddress::new(user_id, device_id)?;
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let store: Box<dyn Store> = Box::new(store);
+        let (identity, meta) = match store.get(RecordKind::Identity, SELF_KEY)? {
+            Some(bytes) => {
+                let (stored_address, identity) =
+                    decode_identity(&bytes).map_err(|_| corrupt(RecordKind::Identity, SELF_KEY))?;
+                if stored_address != address {
+                    return Err(Error::InvalidInput(format!(
+                        "this store belongs to {stored_address}"
+                    )));
+                }
+                (identity, Meta::load(store.as_ref())?)
+            }
+            None => {
+                let identity = IdentityKeyPair::generate(&mut rng);
+                let mut changes = Changeset::new();
+                changes.put(
+                    RecordKind::Identity,
+                    SELF_KEY,
+                    encode_identity(&address, &identity),
+                );
+                let meta = Meta::first(&mut rng, &identity, &mut changes)?;
+                store.commit(changes)?;
+                (identity, meta)
+            }
+        };
+        Ok(Self {
+            address,
+            identity: *identity.public(),
+            inner: Mutex::new(Inner {
+                store,
+                identity,
+                rng,
+                meta,
+                sessions: HashMap::new(),
+                groups: GroupCache::default(),
+            }),
+        })
+    }
+
+    /// This device's address.
+    pub fn address(&self) -> &DeviceAddress {
+        &self.address
+    }
+
+    /// This device's public identity.
+    pub fn identity(&self) -> &IdentityKey {
+        &self.identity
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
+        self.inner.lock().map_err(|_| {
+            Error::Store(StoreError::Backend(
+                "client lock poisoned by a panic".into(),
+            ))
+        })
+    }
+
+    /// Runs one operation: under the lock, `operation` computes its output
+    /// and its changes; the changes are committed once, then the caches are
+    /// updated, then the output is handed out. On any error nothing is
+    /// committed and no cache is updated.
+    fn run<R>(
+        &self,
+        operation: impl FnOnce(&mut Inner, &mut Txn) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut guard = self.lock()?;
+        let inner = &mut *guard;
+        let mut txn = Txn::default();
+        let output = operation(inner, &mut txn)?;
+        if !txn.changes.is_empty() {
+            inner.store.commit(txn.changes)?;
+        }
+        if let Some((peer, record)) = txn.session {
+            inner.sessions.insert(peer, record);
+        }
+        if let Some(peer) = txn.forget_session {
+            inner.sessions.remove(&peer);
+        }
+        if let Some(meta) = txn.meta {
+            inner.meta = meta;
+        }
+        if let Some(group) = txn.group {
+            inner.groups.restore(group);
+        }
+        Ok(output)
+    }
+}
+
+fn corrupt(kind: RecordKind, key: &str) -> Error {
+    Error::Store(StoreError::Corrupt {
+        kind,
+        key: key.to_owned(),
+    })
+}
+
+/// This device's identity record: `u8 version = 1 ‖ DeviceAddress ‖ the
+/// 64 secret bytes of the identity key pair`.
+fn encode_identity(address: &DeviceAddress, identity: &IdentityKeyPair) -> Zeroizing<Vec<u8>> {
+    let mut w = Writer::default();
+    w.u8(IDENTITY_RECORD_VERSION);
+    address.write(&mut w);
+    w.raw(identity.secret_bytes().as_ref());
+    Zeroizing::new(w.into_bytes())
+}
+
+fn decode_identity(bytes: &[u8]) -> Result<(DeviceAddress, IdentityKeyPair), DecodeError> {
+    let mut r = Reader::new(bytes);
+    let version = r.u8()?;
+    if version != IDENTITY_RECORD_VERSION {
+        return Err(DecodeError::UnsupportedVersion(version));
+    }
+    let address = DeviceAddress::read(&mut r)?;
+    let secret = Zeroizing::new(r.array::<64>()?);
+    r.finish()?;
+    Ok((address, IdentityKeyPair::from_secret_bytes(&secret)))
+}
