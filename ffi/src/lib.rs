@@ -2,7 +2,7 @@
 //!
 //! The uniffi layer of Sealkit: Swift, Kotlin and Python see the types of
 //! this crate. It only converts types and maps errors; every protocol
-//! decision is made by the `sealkit` crate (CONVENTIONS rule 1).
+//! decision is made by the `sealkit` crate (the layering in `ARCHITECTURE.md`).
 //!
 //! - [`SealkitClient`]: one device's client, wrapping [`sealkit::Client`].
 //! - [`DeviceAddress`], [`Decrypted`], [`BundleSplit`]: plain records.
