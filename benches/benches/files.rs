@@ -79,7 +79,7 @@ fn sealkit_encrypt(data: &[u8], key: &FileKey, chunk_size: u32, rng: &mut ChaCha
 
 fn age_encrypt(data: &[u8], recipient: &age::x25519::Recipient) -> Vec<u8> {
     let encryptor =
-        age::Encryptor::with_recipients(iter::once(recipient as &dyn age::Recipient)).unwrap();
+        age::Encryptor::with_recipients(iter::once::<&dyn age::Recipient>(recipient)).unwrap();
     let mut writer = encryptor
         .wrap_output(Vec::with_capacity(sealed_capacity(64 * 1024)))
         .unwrap();
@@ -104,7 +104,7 @@ fn sealkit_encrypt_into(
 fn age_encrypt_into(out: &mut Vec<u8>, data: &[u8], recipient: &age::x25519::Recipient) {
     out.clear();
     let encryptor =
-        age::Encryptor::with_recipients(iter::once(recipient as &dyn age::Recipient)).unwrap();
+        age::Encryptor::with_recipients(iter::once::<&dyn age::Recipient>(recipient)).unwrap();
     let mut writer = encryptor.wrap_output(out).unwrap();
     writer.write_all(data).unwrap();
     writer.finish().unwrap();
@@ -113,7 +113,7 @@ fn age_encrypt_into(out: &mut Vec<u8>, data: &[u8], recipient: &age::x25519::Rec
 fn age_decrypt(sealed: &[u8], identity: &age::x25519::Identity) -> Vec<u8> {
     let decryptor = age::Decryptor::new(sealed).unwrap();
     let mut reader = decryptor
-        .decrypt(iter::once(identity as &dyn age::Identity))
+        .decrypt(iter::once::<&dyn age::Identity>(identity))
         .unwrap();
     let mut out = Vec::with_capacity(LEN);
     reader.read_to_end(&mut out).unwrap();

@@ -38,7 +38,7 @@ const IO_BUFFER: usize = 1 << 20;
 /// printing it (Python `repr`, logs) never shows the secret.
 #[derive(uniffi::Object)]
 pub struct FileIdentityKeys {
-    secret: zeroize::Zeroizing<String>,
+    secret: Zeroizing<String>,
     recipient: String,
 }
 
