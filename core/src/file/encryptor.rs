@@ -90,7 +90,7 @@ impl<W: Write> FileEncryptor<W> {
     ///
     /// # Errors
     /// [`FileError::NoRecipients`] for an empty list (nobody could open the
-    /// file), [`FileError::Header`] above [`MAX_RECIPIENTS`],
+    /// file), [`FileError::TooManyRecipients`] above [`MAX_RECIPIENTS`],
     /// [`FileError::ChunkSize`], [`FileError::Io`].
     pub fn to_recipients<R: CryptoRng>(
         out: W,
@@ -115,12 +115,10 @@ impl<W: Write> FileEncryptor<W> {
     ) -> Result<Self, FileError> {
         check_chunk_size(options.chunk_size)?;
         if recipients.len() > MAX_RECIPIENTS {
-            return Err(DecodeError::TooLarge {
-                what: "recipients",
-                got: recipients.len() as u64,
-                max: MAX_RECIPIENTS as u64,
-            }
-            .into());
+            return Err(FileError::TooManyRecipients {
+                count: recipients.len(),
+                max: MAX_RECIPIENTS,
+            });
         }
         let mut salt = [0u8; 32];
         rng.fill_bytes(&mut salt);

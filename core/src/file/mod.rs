@@ -138,6 +138,17 @@ pub enum FileError {
     /// The underlying reader or writer failed.
     #[error("I/O error: {0}")]
     Io(String),
+    /// An encryption was given more recipients than one header holds
+    /// ([`MAX_RECIPIENTS`]). The caller's argument is wrong, not a header: a
+    /// received header with too many stanzas is [`FileError::Header`]. Send
+    /// the file to fewer recipients at once, or share its file key another way.
+    #[error("{count} recipients given, a file can be sealed to at most {max}")]
+    TooManyRecipients {
+        /// How many recipients were given.
+        count: usize,
+        /// The most a header holds ([`MAX_RECIPIENTS`]).
+        max: usize,
+    },
 }
 
 impl FileError {
