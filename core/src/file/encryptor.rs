@@ -16,14 +16,11 @@ use std::io::Write;
 
 use rand_core::{CryptoRng, SeedableRng};
 
-use super::cipher::ChunkCipher;
-use super::header::FileHeader;
+use super::cipher::{ChunkCipher, FilePayload};
 use super::key::FileKey;
+use super::protocol;
 use super::recipients::Recipient;
-use super::{
-    CHUNK_TAG_LEN, FileError, FileOptions, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE,
-};
-use crate::codec::DecodeError;
+use super::{CHUNK_TAG_LEN, FileError, FileOptions};
 
 /// Plaintext gathered before a batch is sealed and written: few enough
 /// writes, little enough to stay within the memory budget.
@@ -50,14 +47,6 @@ impl<W: Write> std::fmt::Debug for FileEncryptor<W> {
             .field("chunk_size", &self.chunk_size)
             .field("next_index", &self.next_index)
             .finish_non_exhaustive()
-    }
-}
-
-fn check_chunk_size(chunk_size: u32) -> Result<(), FileError> {
-    if (MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
-        Ok(())
-    } else {
-        Err(FileError::ChunkSize(chunk_size))
     }
 }
 
@@ -90,7 +79,8 @@ impl<W: Write> FileEncryptor<W> {
     ///
     /// # Errors
     /// [`FileError::NoRecipients`] for an empty list (nobody could open the
-    /// file), [`FileError::TooManyRecipients`] above [`MAX_RECIPIENTS`],
+    /// file), [`FileError::TooManyRecipients`] above
+    /// [`MAX_RECIPIENTS`](super::MAX_RECIPIENTS),
     /// [`FileError::ChunkSize`], [`FileError::Io`].
     pub fn to_recipients<R: CryptoRng>(
         out: W,
@@ -98,14 +88,13 @@ impl<W: Write> FileEncryptor<W> {
         options: FileOptions,
         rng: &mut R,
     ) -> Result<(Self, FileKey), FileError> {
-        if recipients.is_empty() {
-            return Err(FileError::NoRecipients);
-        }
-        let key = FileKey::generate(rng);
+        let key = protocol::recipients_file_key(recipients, rng)?;
         let encryptor = Self::start(out, &key, options, recipients, rng)?;
         Ok((encryptor, key))
     }
 
+    /// Writes the header [`protocol::seal_header`] makes, then takes the
+    /// body from chunk 0.
     fn start<R: CryptoRng>(
         mut out: W,
         key: &FileKey,
@@ -113,29 +102,9 @@ impl<W: Write> FileEncryptor<W> {
         recipients: &[Recipient],
         rng: &mut R,
     ) -> Result<Self, FileError> {
-        check_chunk_size(options.chunk_size)?;
-        if recipients.len() > MAX_RECIPIENTS {
-            return Err(FileError::TooManyRecipients {
-                count: recipients.len(),
-                max: MAX_RECIPIENTS,
-            });
-        }
-        let mut salt = [0u8; 32];
-        rng.fill_bytes(&mut salt);
-        let stanzas = recipients
-            .iter()
-            .map(|recipient| recipient.seal(rng, key, &salt))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut header = FileHeader {
-            chunk_size: options.chunk_size,
-            salt,
-            stanzas,
-            mac: [0; 32],
-        };
-        header.mac = key.header_mac(&salt, &header.authenticated_bytes());
-        let header_bytes = header.encode();
-        out.write_all(&header_bytes)?;
-        Self::continue_at(out, key, &header, header_bytes, 0)
+        let (header, payload) = protocol::seal_header(key, options, recipients, rng)?;
+        out.write_all(&header)?;
+        Ok(Self::continue_at(out, header, payload, 0))
     }
 
     /// Resumes an interrupted encryption: `header` is the header written
@@ -154,34 +123,29 @@ impl<W: Write> FileEncryptor<W> {
         header: &[u8],
         chunks_written: u64,
     ) -> Result<Self, FileError> {
-        let (parsed, len) = FileHeader::decode(header)?;
-        if len != header.len() {
-            return Err(FileError::Header(DecodeError::TrailingBytes));
-        }
-        super::cipher::verify_header(&parsed, key)?;
-        Self::continue_at(out, key, &parsed, header.to_vec(), chunks_written)
+        let payload = protocol::open_header_bytes(header, key)?;
+        Ok(Self::continue_at(
+            out,
+            header.to_vec(),
+            payload,
+            chunks_written,
+        ))
     }
 
-    fn continue_at(
-        out: W,
-        key: &FileKey,
-        header: &FileHeader,
-        header_bytes: Vec<u8>,
-        next_index: u64,
-    ) -> Result<Self, FileError> {
-        let chunk_size = header.chunk_size as usize;
+    fn continue_at(out: W, header: Vec<u8>, payload: FilePayload, next_index: u64) -> Self {
+        let chunk_size = payload.chunk_size() as usize;
         let batch_chunks = (BATCH_BYTES / chunk_size).max(1);
-        Ok(Self {
+        Self {
             out,
-            cipher: ChunkCipher::new(&key.payload_key(&header.salt))?,
-            header: header_bytes,
+            cipher: payload.into_cipher(),
+            header,
             chunk_size,
             batch_chunks,
             next_index,
             buffer: Vec::with_capacity(batch_chunks * chunk_size + 1),
             sealed: Vec::new(),
             poisoned: false,
-        })
+        }
     }
 
     /// The header bytes, to keep for [`FileEncryptor::resume`].
@@ -223,15 +187,10 @@ impl<W: Write> FileEncryptor<W> {
             .ok_or(FileError::CounterExhausted)?;
         let mut sealed = std::mem::take(&mut self.sealed);
         sealed.resize(count * (self.chunk_size + CHUNK_TAG_LEN), 0);
-        let result = seal_chunks_into(
-            &self.cipher,
-            first,
-            plaintext,
-            self.chunk_size,
-            &mut sealed,
-            Cores::One,
-        )
-        .and_then(|()| self.write_out(&sealed));
+        let result = self
+            .cipher
+            .seal_chunks_into(first, plaintext, self.chunk_size, &mut sealed)
+            .and_then(|()| self.write_out(&sealed));
         self.sealed = sealed;
         result?;
         self.next_index = next;
@@ -330,51 +289,30 @@ impl FileEncryptor<Vec<u8>> {
     }
 }
 
-/// Whether [`seal_chunks_into`] may spread the chunks over the rayon pool.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Cores {
-    One,
-    All,
-}
-
-/// Seals consecutive full chunks starting at index `first`, none of them
-/// last, into `out` (exactly `count * (chunk_size + 16)` bytes): each slot
-/// gets its plaintext copied in, sealed in place, and its tag after it. On
-/// all cores with `Cores::All` and the `parallel` feature (copy included);
-/// same bytes either way.
-fn seal_chunks_into(
+/// Seals consecutive full chunks from index 0, none of them last, into
+/// `out` as [`ChunkCipher::seal_chunks_into`] does, but on all cores with
+/// the `parallel` feature (the copy into each slot included); the same bytes
+/// either way.
+fn seal_chunks_on_all_cores(
     cipher: &ChunkCipher,
-    first: u64,
     plaintext: &[u8],
     chunk_size: usize,
     out: &mut [u8],
-    cores: Cores,
 ) -> Result<(), FileError> {
-    let sealed_len = chunk_size + CHUNK_TAG_LEN;
-    let seal_one = |(i, (slot, chunk)): (usize, (&mut [u8], &[u8]))| -> Result<(), FileError> {
-        let (body, tag_slot) = slot.split_at_mut(chunk_size);
-        body.copy_from_slice(chunk);
-        let tag = cipher.seal_detached(first.wrapping_add(i as u64), false, body)?;
-        tag_slot.copy_from_slice(&tag);
-        Ok(())
-    };
-    #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
-    let _ = cores;
     #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
     {
         use rayon::prelude::*;
-        if cores == Cores::All && plaintext.len() > chunk_size {
+        if plaintext.len() > chunk_size {
             return out
-                .par_chunks_mut(sealed_len)
+                .par_chunks_mut(chunk_size + CHUNK_TAG_LEN)
                 .zip(plaintext.par_chunks(chunk_size))
                 .enumerate()
-                .try_for_each(seal_one);
+                .try_for_each(|(i, (slot, chunk))| {
+                    cipher.seal_chunk_into(i as u64, chunk_size, chunk, slot)
+                });
         }
     }
-    out.chunks_mut(sealed_len)
-        .zip(plaintext.chunks(chunk_size))
-        .enumerate()
-        .try_for_each(seal_one)
+    cipher.seal_chunks_into(0, plaintext, chunk_size, out)
 }
 
 /// Encrypts a whole buffer at once (all chunks in parallel with the
@@ -419,16 +357,14 @@ pub fn encrypt_in_memory_into<R: CryptoRng>(
     seal_in_memory(plaintext, &header, &cipher, options, out)
 }
 
-/// The header (written) and the chunk cipher of a new in-memory file.
+/// The header and the chunk cipher of a new in-memory file.
 fn start_in_memory<R: CryptoRng>(
     key: &FileKey,
     options: FileOptions,
     rng: &mut R,
 ) -> Result<(Vec<u8>, ChunkCipher), FileError> {
-    let mut header = Vec::new();
-    let encryptor = FileEncryptor::with_options(&mut header, key, options, rng)?;
-    let cipher = encryptor.cipher;
-    Ok((header, cipher))
+    let (header, payload) = protocol::seal_header(key, options, &[], rng)?;
+    Ok((header, payload.into_cipher()))
 }
 
 /// Length of the encrypted file: header, every chunk, one tag per chunk
@@ -463,13 +399,11 @@ fn seal_in_memory(
     let (sealed, tail) = rest
         .split_at_mut_checked(sealed_body)
         .ok_or_else(wrong_length)?;
-    seal_chunks_into(
+    seal_chunks_on_all_cores(
         cipher,
-        0,
         plaintext.get(..body).unwrap_or_default(),
         chunk_size,
         sealed,
-        Cores::All,
     )?;
     let (last_body, last_tag) = tail
         .split_at_mut_checked(last.len())

@@ -45,6 +45,7 @@ mod decryptor;
 mod encryptor;
 mod header;
 mod key;
+mod protocol;
 mod recipients;
 
 #[cfg(feature = "async")]
