@@ -14,12 +14,22 @@
 //! `docs/adr/0004-file-aead-backend.md`.
 //!
 //! - [`FileEncryptor`]: `impl Write`, with a mandatory [`FileEncryptor::finish`];
-//!   resumable from any chunk ([`FileEncryptor::resume`]); seals batches of
-//!   chunks on all cores (feature `parallel`).
+//!   resumable from any chunk ([`FileEncryptor::resume`]).
+//! - [`encrypt_in_memory`] and [`encrypt_in_memory_into`]: a whole file in
+//!   memory, its chunks sealed on all cores (feature `parallel`); the same
+//!   bytes as the encryptor.
 //! - [`FileDecryptor`]: `impl Read`, and `impl Seek` when the input seeks,
 //!   decrypting only the chunks a read touches.
 //! - [`FilePayload`]: chunk-level access for range requests and for callers
 //!   that do the bulk AEAD elsewhere (WebCrypto).
+//!
+//! The code is layered as age's. `header.rs` parses and encodes the header
+//! (no cryptography), `key.rs` holds the file key and its derivations,
+//! `recipients.rs` seals and opens the HPKE stanzas, `cipher.rs` seals and
+//! opens one chunk. `protocol.rs` is the one place where the header, the
+//! keys and the recipients meet: it seals a new file's header and
+//! authenticates a received one. Above it, `encryptor.rs`, `decryptor.rs`,
+//! `async_encryptor.rs` and `in_memory.rs` only frame the body into chunks.
 //!
 //! ```
 //! use std::io::{Cursor, Read, Seek, SeekFrom, Write};
@@ -44,6 +54,7 @@ mod cipher;
 mod decryptor;
 mod encryptor;
 mod header;
+mod in_memory;
 mod key;
 mod protocol;
 mod recipients;
@@ -52,8 +63,9 @@ mod recipients;
 pub use async_encryptor::AsyncFileEncryptor;
 pub use cipher::FilePayload;
 pub use decryptor::{FileDecryptor, StreamDecryptor};
-pub use encryptor::{FileEncryptor, encrypt_in_memory, encrypt_in_memory_into};
+pub use encryptor::FileEncryptor;
 pub use header::{FILE_MAGIC, FileHeader, MAX_HEADER_LEN, Stanza, StanzaKind};
+pub use in_memory::{encrypt_in_memory, encrypt_in_memory_into};
 pub use key::FileKey;
 pub use recipients::{FileIdentity, Recipient};
 
