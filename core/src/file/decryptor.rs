@@ -1,5 +1,7 @@
-//! Decryption. The header MAC is checked before any byte of the body is
-//! read, and every chunk is authenticated before its plaintext is returned.
+//! Decryption: the header is read and authenticated by
+//! [`protocol::read_header`](super::protocol::read_header) before any byte
+//! of the body is read; the decryptors here only frame the body, and every
+//! chunk is authenticated before its plaintext is returned.
 //!
 //! - [`FileDecryptor`] (`Read + Seek` inputs): random access. The first read
 //!   or seek finds the file's length and authenticates the last chunk (so the
