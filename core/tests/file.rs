@@ -11,8 +11,8 @@ use std::io::{Cursor, Read, Seek, SeekFrom, Write};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sealkit::file::{
-    FileDecryptor, FileEncryptor, FileError, FileIdentity, FileKey, FileOptions, Recipient,
-    StreamDecryptor, encrypt_in_memory, encrypt_in_memory_into,
+    FileDecryptor, FileEncryptor, FileError, FileIdentity, FileKey, FileOptions, MAX_RECIPIENTS,
+    Recipient, StreamDecryptor, encrypt_in_memory, encrypt_in_memory_into,
 };
 
 fn data(len: usize) -> Vec<u8> {
@@ -348,6 +348,40 @@ fn encrypting_to_an_empty_recipient_list_is_refused() {
     let mut rng = ChaCha20Rng::from_seed([2; 32]);
     let result = FileEncryptor::to_recipients(Vec::new(), &[], FileOptions::default(), &mut rng);
     assert_eq!(result.err(), Some(FileError::NoRecipients));
+}
+
+#[test]
+fn a_file_seals_to_256_recipients_and_refuses_a_257th_as_the_callers_error() {
+    let mut rng = ChaCha20Rng::from_seed([3; 32]);
+    let identities: Vec<FileIdentity> = (0..MAX_RECIPIENTS)
+        .map(|_| FileIdentity::generate_x25519(&mut rng))
+        .collect();
+    let mut recipients: Vec<Recipient> = identities.iter().map(FileIdentity::recipient).collect();
+    let (mut encryptor, _key) =
+        FileEncryptor::to_recipients(Vec::new(), &recipients, FileOptions::default(), &mut rng)
+            .unwrap();
+    encryptor.write_all(b"to everyone").unwrap();
+    let sealed = encryptor.finish().unwrap();
+    // The first and the last recipient (after 255 stanzas not its own) open it.
+    for identity in [&identities[0], &identities[MAX_RECIPIENTS - 1]] {
+        let mut out = Vec::new();
+        FileDecryptor::with_identity(Cursor::new(&sealed), identity)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, b"to everyone");
+    }
+
+    recipients.push(FileIdentity::generate_x25519(&mut rng).recipient());
+    let result =
+        FileEncryptor::to_recipients(Vec::new(), &recipients, FileOptions::default(), &mut rng);
+    assert_eq!(
+        result.err(),
+        Some(FileError::TooManyRecipients {
+            count: 257,
+            max: 256
+        })
+    );
 }
 
 /// A download in progress: hands out at most `step` bytes, then reports

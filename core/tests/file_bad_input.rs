@@ -860,7 +860,7 @@ fn too_many_recipients_are_rejected_before_reading_further() {
         assert_eq!(FileHeader::decode(&bytes).err(), Some(expected.clone()));
         assert_rejected_after(&bytes, &expected, FIXED_LEN, &format!("{count} recipients"));
     }
-    // The encryptor refuses them too.
+    // The encryptor refuses them too, as the caller's error (not a header's).
     let mut rng = ChaCha20Rng::from_seed([21; 32]);
     let recipient = FileIdentity::generate_x25519(&mut rng).recipient();
     let recipients = vec![recipient; MAX_RECIPIENTS + 1];
@@ -869,11 +869,10 @@ fn too_many_recipients_are_rejected_before_reading_further() {
             .err();
     assert_eq!(
         error,
-        Some(FileError::Header(DecodeError::TooLarge {
-            what: "recipients",
-            got: MAX_RECIPIENTS as u64 + 1,
-            max: MAX_RECIPIENTS as u64,
-        }))
+        Some(FileError::TooManyRecipients {
+            count: MAX_RECIPIENTS + 1,
+            max: MAX_RECIPIENTS,
+        })
     );
 }
 

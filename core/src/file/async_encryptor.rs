@@ -247,4 +247,24 @@ mod tests {
         assert!(writer.closed);
         assert_eq!(writer.bytes, expected);
     }
+
+    #[test]
+    fn async_encryption_to_more_recipients_than_a_header_holds_is_refused() {
+        let mut rng = ChaCha20Rng::from_seed([2; 32]);
+        let recipient = crate::file::FileIdentity::generate_x25519(&mut rng).recipient();
+        let recipients = vec![recipient; crate::file::MAX_RECIPIENTS + 1];
+        let result = AsyncFileEncryptor::to_recipients(
+            SlowWriter::default(),
+            &recipients,
+            FileOptions::default(),
+            &mut rng,
+        );
+        assert_eq!(
+            result.err(),
+            Some(FileError::TooManyRecipients {
+                count: 257,
+                max: 256
+            })
+        );
+    }
 }

@@ -6,11 +6,16 @@
 //! Backends (ADR 0004): aws-lc-rs on native targets for speed (its key
 //! context is cleared when freed), RustCrypto's `aes-gcm` on wasm. Both
 //! produce identical bytes (tested).
+//!
+//! [`FilePayload`] is an opened file's body: where each chunk is, and
+//! opening one by index. Only `protocol.rs` builds one, from an
+//! authenticated (or newly sealed) header.
 
 use zeroize::Zeroizing;
 
 use super::header::FileHeader;
 use super::key::FileKey;
+use super::protocol::{self, KeySource};
 use super::{CHUNK_TAG_LEN, FileError};
 
 /// The nonce of chunk `index`: STREAM's counter and last-block flag.
@@ -86,6 +91,43 @@ impl ChunkCipher {
         }
     }
 
+    /// Seals consecutive full chunks starting at index `first`, none of
+    /// them last, into `out` (exactly `count * (chunk_size + 16)` bytes) on
+    /// the calling thread: each slot gets its plaintext copied in, sealed in
+    /// place, and its tag after it. `in_memory.rs` spreads the same slots
+    /// over all cores.
+    pub(crate) fn seal_chunks_into(
+        &self,
+        first: u64,
+        plaintext: &[u8],
+        chunk_size: usize,
+        out: &mut [u8],
+    ) -> Result<(), FileError> {
+        out.chunks_mut(chunk_size + CHUNK_TAG_LEN)
+            .zip(plaintext.chunks(chunk_size))
+            .enumerate()
+            .try_for_each(|(i, (slot, chunk))| {
+                self.seal_chunk_into(first.wrapping_add(i as u64), chunk_size, chunk, slot)
+            })
+    }
+
+    /// Seals one full non-last chunk into its slot of `chunk_size + 16`
+    /// bytes: the plaintext copied in, sealed in place, the tag after it.
+    #[inline]
+    pub(crate) fn seal_chunk_into(
+        &self,
+        index: u64,
+        chunk_size: usize,
+        chunk: &[u8],
+        slot: &mut [u8],
+    ) -> Result<(), FileError> {
+        let (body, tag_slot) = slot.split_at_mut(chunk_size);
+        body.copy_from_slice(chunk);
+        let tag = self.seal_detached(index, false, body)?;
+        tag_slot.copy_from_slice(&tag);
+        Ok(())
+    }
+
     /// Encrypts `buffer` in place and appends the tag.
     ///
     /// # Errors
@@ -155,20 +197,26 @@ impl FilePayload {
     /// # Errors
     /// [`FileError::HeaderAuthentication`] for a wrong key or tampered header.
     pub fn new(header: &FileHeader, key: &FileKey) -> Result<Self, FileError> {
-        verify_header(header, key)?;
-        Self::new_verified(header, key)
+        protocol::open_header(header, KeySource::Key(key))
     }
 
-    pub(crate) fn new_verified(header: &FileHeader, key: &FileKey) -> Result<Self, FileError> {
-        Ok(Self {
-            cipher: ChunkCipher::new(&key.payload_key(&header.salt))?,
-            chunk_size: header.chunk_size,
-            header_len: header.encoded_len() as u64,
-        })
+    /// Built by `protocol.rs` only, once the header is authenticated (or
+    /// was just sealed).
+    pub(crate) fn from_parts(cipher: ChunkCipher, chunk_size: u32, header_len: u64) -> Self {
+        Self {
+            cipher,
+            chunk_size,
+            header_len,
+        }
     }
 
     pub(crate) fn cipher(&self) -> &ChunkCipher {
         &self.cipher
+    }
+
+    /// The chunk cipher, for an encryptor that keeps only it.
+    pub(crate) fn into_cipher(self) -> ChunkCipher {
+        self.cipher
     }
 
     /// Plaintext bytes per chunk.
@@ -211,17 +259,6 @@ impl FilePayload {
         let mut buffer = ciphertext.to_vec();
         self.cipher.open(index, last, &mut buffer)?;
         Ok(buffer)
-    }
-}
-
-/// Checks the header MAC in constant time.
-pub(crate) fn verify_header(header: &FileHeader, key: &FileKey) -> Result<(), FileError> {
-    use subtle::ConstantTimeEq;
-    let expected = key.header_mac(&header.salt, &header.authenticated_bytes());
-    if bool::from(expected.ct_eq(&header.mac)) {
-        Ok(())
-    } else {
-        Err(FileError::HeaderAuthentication)
     }
 }
 

@@ -1,5 +1,7 @@
-//! Decryption. The header MAC is checked before any byte of the body is
-//! read, and every chunk is authenticated before its plaintext is returned.
+//! Decryption: the header is read and authenticated by
+//! [`protocol::read_header`](super::protocol::read_header) before any byte
+//! of the body is read; the decryptors here only frame the body, and every
+//! chunk is authenticated before its plaintext is returned.
 //!
 //! - [`FileDecryptor`] (`Read + Seek` inputs): random access. The first read
 //!   or seek finds the file's length and authenticates the last chunk (so the
@@ -17,28 +19,10 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use super::cipher::FilePayload;
-use super::header::FileHeader;
 use super::key::FileKey;
+use super::protocol::{KeySource, read_header};
 use super::recipients::FileIdentity;
 use super::{CHUNK_TAG_LEN, FileError};
-
-/// Reads the header and authenticates it with the key (or opens the key
-/// with an identity first).
-fn open_header<R: Read>(input: &mut R, key: KeySource<'_>) -> Result<FilePayload, FileError> {
-    let (header, _) = FileHeader::read_from(input)?;
-    match key {
-        KeySource::Key(key) => FilePayload::new(&header, key),
-        KeySource::Identity(identity) => {
-            let key = identity.unwrap(&header.stanzas, &header.salt)?;
-            FilePayload::new(&header, &key)
-        }
-    }
-}
-
-enum KeySource<'a> {
-    Key(&'a FileKey),
-    Identity(&'a FileIdentity),
-}
 
 /// Opens one chunk, telling truncation apart from tampering: a final chunk
 /// that fails as last but opens as non-last means the file was cut at a
@@ -121,7 +105,7 @@ impl<R: Read + Seek> FileDecryptor<R> {
     /// header, [`FileError::Io`].
     pub fn new(mut input: R, key: &FileKey) -> Result<Self, FileError> {
         input.seek(SeekFrom::Start(0))?;
-        let payload = open_header(&mut input, KeySource::Key(key))?;
+        let payload = read_header(&mut input, KeySource::Key(key))?;
         Ok(Self::from_parts(input, payload))
     }
 
@@ -132,7 +116,7 @@ impl<R: Read + Seek> FileDecryptor<R> {
     /// [`FileError::NoRecipients`].
     pub fn with_identity(mut input: R, identity: &FileIdentity) -> Result<Self, FileError> {
         input.seek(SeekFrom::Start(0))?;
-        let payload = open_header(&mut input, KeySource::Identity(identity))?;
+        let payload = read_header(&mut input, KeySource::Identity(identity))?;
         Ok(Self::from_parts(input, payload))
     }
 
@@ -302,7 +286,7 @@ impl<R: Read> StreamDecryptor<R> {
     /// # Errors
     /// As [`FileDecryptor::new`].
     pub fn new(mut input: R, key: &FileKey) -> Result<Self, FileError> {
-        let payload = open_header(&mut input, KeySource::Key(key))?;
+        let payload = read_header(&mut input, KeySource::Key(key))?;
         Ok(Self::from_parts(input, payload))
     }
 
@@ -311,7 +295,7 @@ impl<R: Read> StreamDecryptor<R> {
     /// # Errors
     /// As [`FileDecryptor::with_identity`].
     pub fn with_identity(mut input: R, identity: &FileIdentity) -> Result<Self, FileError> {
-        let payload = open_header(&mut input, KeySource::Identity(identity))?;
+        let payload = read_header(&mut input, KeySource::Identity(identity))?;
         Ok(Self::from_parts(input, payload))
     }
 

@@ -1,29 +1,29 @@
-//! [`FileEncryptor`]: `impl Write` that writes the header, then seals the
-//! body chunk by chunk. A chunk is sealed only once data beyond it has
-//! arrived, so it is known not to be the last; [`FileEncryptor::finish`]
-//! seals the final chunk with the last flag and must be called.
+//! [`FileEncryptor`]: `impl Write` that writes the header
+//! ([`protocol::seal_header`]), then frames the body into chunks: it buffers
+//! the plaintext, counts the chunks, and seals a chunk only once data beyond
+//! it has arrived, so it is known not to be the last;
+//! [`FileEncryptor::finish`] seals the final chunk with the last flag and
+//! must be called. [`FileEncryptor::resume`] continues a file from any chunk.
 //!
 //! Memory stays constant: at most one batch of plaintext (about 1 MiB, at
 //! least one chunk) plus its ciphertext is held. A batch is sealed on the
 //! calling thread: with the native AES-GCM a 1 MiB batch takes about 0.1 ms,
 //! less than handing half of it to another core costs (measured: two
 //! threads 6.8 GiB/s, one thread 8.3 GiB/s, `benches/README.md`). A whole
-//! file in memory goes through [`encrypt_in_memory`] or
-//! [`encrypt_in_memory_into`], which seal all chunks on all cores with the
-//! `parallel` feature; the bytes are the same either way.
+//! file in memory goes through [`encrypt_in_memory`](super::encrypt_in_memory)
+//! or [`encrypt_in_memory_into`](super::encrypt_in_memory_into)
+//! (`in_memory.rs`), which seal all chunks on all cores with the `parallel`
+//! feature; the bytes are the same either way.
 
 use std::io::Write;
 
 use rand_core::{CryptoRng, SeedableRng};
 
-use super::cipher::ChunkCipher;
-use super::header::FileHeader;
+use super::cipher::{ChunkCipher, FilePayload};
 use super::key::FileKey;
+use super::protocol;
 use super::recipients::Recipient;
-use super::{
-    CHUNK_TAG_LEN, FileError, FileOptions, MAX_CHUNK_SIZE, MAX_RECIPIENTS, MIN_CHUNK_SIZE,
-};
-use crate::codec::DecodeError;
+use super::{CHUNK_TAG_LEN, FileError, FileOptions};
 
 /// Plaintext gathered before a batch is sealed and written: few enough
 /// writes, little enough to stay within the memory budget.
@@ -50,14 +50,6 @@ impl<W: Write> std::fmt::Debug for FileEncryptor<W> {
             .field("chunk_size", &self.chunk_size)
             .field("next_index", &self.next_index)
             .finish_non_exhaustive()
-    }
-}
-
-fn check_chunk_size(chunk_size: u32) -> Result<(), FileError> {
-    if (MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
-        Ok(())
-    } else {
-        Err(FileError::ChunkSize(chunk_size))
     }
 }
 
@@ -90,7 +82,8 @@ impl<W: Write> FileEncryptor<W> {
     ///
     /// # Errors
     /// [`FileError::NoRecipients`] for an empty list (nobody could open the
-    /// file), [`FileError::Header`] above [`MAX_RECIPIENTS`],
+    /// file), [`FileError::TooManyRecipients`] above
+    /// [`MAX_RECIPIENTS`](super::MAX_RECIPIENTS),
     /// [`FileError::ChunkSize`], [`FileError::Io`].
     pub fn to_recipients<R: CryptoRng>(
         out: W,
@@ -98,14 +91,13 @@ impl<W: Write> FileEncryptor<W> {
         options: FileOptions,
         rng: &mut R,
     ) -> Result<(Self, FileKey), FileError> {
-        if recipients.is_empty() {
-            return Err(FileError::NoRecipients);
-        }
-        let key = FileKey::generate(rng);
+        let key = protocol::recipients_file_key(recipients, rng)?;
         let encryptor = Self::start(out, &key, options, recipients, rng)?;
         Ok((encryptor, key))
     }
 
+    /// Writes the header [`protocol::seal_header`] makes, then takes the
+    /// body from chunk 0.
     fn start<R: CryptoRng>(
         mut out: W,
         key: &FileKey,
@@ -113,31 +105,9 @@ impl<W: Write> FileEncryptor<W> {
         recipients: &[Recipient],
         rng: &mut R,
     ) -> Result<Self, FileError> {
-        check_chunk_size(options.chunk_size)?;
-        if recipients.len() > MAX_RECIPIENTS {
-            return Err(DecodeError::TooLarge {
-                what: "recipients",
-                got: recipients.len() as u64,
-                max: MAX_RECIPIENTS as u64,
-            }
-            .into());
-        }
-        let mut salt = [0u8; 32];
-        rng.fill_bytes(&mut salt);
-        let stanzas = recipients
-            .iter()
-            .map(|recipient| recipient.seal(rng, key, &salt))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut header = FileHeader {
-            chunk_size: options.chunk_size,
-            salt,
-            stanzas,
-            mac: [0; 32],
-        };
-        header.mac = key.header_mac(&salt, &header.authenticated_bytes());
-        let header_bytes = header.encode();
-        out.write_all(&header_bytes)?;
-        Self::continue_at(out, key, &header, header_bytes, 0)
+        let (header, payload) = protocol::seal_header(key, options, recipients, rng)?;
+        out.write_all(&header)?;
+        Ok(Self::continue_at(out, header, payload, 0))
     }
 
     /// Resumes an interrupted encryption: `header` is the header written
@@ -156,34 +126,29 @@ impl<W: Write> FileEncryptor<W> {
         header: &[u8],
         chunks_written: u64,
     ) -> Result<Self, FileError> {
-        let (parsed, len) = FileHeader::decode(header)?;
-        if len != header.len() {
-            return Err(FileError::Header(DecodeError::TrailingBytes));
-        }
-        super::cipher::verify_header(&parsed, key)?;
-        Self::continue_at(out, key, &parsed, header.to_vec(), chunks_written)
+        let payload = protocol::open_header_bytes(header, key)?;
+        Ok(Self::continue_at(
+            out,
+            header.to_vec(),
+            payload,
+            chunks_written,
+        ))
     }
 
-    fn continue_at(
-        out: W,
-        key: &FileKey,
-        header: &FileHeader,
-        header_bytes: Vec<u8>,
-        next_index: u64,
-    ) -> Result<Self, FileError> {
-        let chunk_size = header.chunk_size as usize;
+    fn continue_at(out: W, header: Vec<u8>, payload: FilePayload, next_index: u64) -> Self {
+        let chunk_size = payload.chunk_size() as usize;
         let batch_chunks = (BATCH_BYTES / chunk_size).max(1);
-        Ok(Self {
+        Self {
             out,
-            cipher: ChunkCipher::new(&key.payload_key(&header.salt))?,
-            header: header_bytes,
+            cipher: payload.into_cipher(),
+            header,
             chunk_size,
             batch_chunks,
             next_index,
             buffer: Vec::with_capacity(batch_chunks * chunk_size + 1),
             sealed: Vec::new(),
             poisoned: false,
-        })
+        }
     }
 
     /// The header bytes, to keep for [`FileEncryptor::resume`].
@@ -225,15 +190,10 @@ impl<W: Write> FileEncryptor<W> {
             .ok_or(FileError::CounterExhausted)?;
         let mut sealed = std::mem::take(&mut self.sealed);
         sealed.resize(count * (self.chunk_size + CHUNK_TAG_LEN), 0);
-        let result = seal_chunks_into(
-            &self.cipher,
-            first,
-            plaintext,
-            self.chunk_size,
-            &mut sealed,
-            Cores::One,
-        )
-        .and_then(|()| self.write_out(&sealed));
+        let result = self
+            .cipher
+            .seal_chunks_into(first, plaintext, self.chunk_size, &mut sealed)
+            .and_then(|()| self.write_out(&sealed));
         self.sealed = sealed;
         result?;
         self.next_index = next;
@@ -330,157 +290,4 @@ impl FileEncryptor<Vec<u8>> {
     pub(crate) fn finish_into_buffer(self) -> Result<Vec<u8>, FileError> {
         self.finish()
     }
-}
-
-/// Whether [`seal_chunks_into`] may spread the chunks over the rayon pool.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Cores {
-    One,
-    All,
-}
-
-/// Seals consecutive full chunks starting at index `first`, none of them
-/// last, into `out` (exactly `count * (chunk_size + 16)` bytes): each slot
-/// gets its plaintext copied in, sealed in place, and its tag after it. On
-/// all cores with `Cores::All` and the `parallel` feature (copy included);
-/// same bytes either way.
-fn seal_chunks_into(
-    cipher: &ChunkCipher,
-    first: u64,
-    plaintext: &[u8],
-    chunk_size: usize,
-    out: &mut [u8],
-    cores: Cores,
-) -> Result<(), FileError> {
-    let sealed_len = chunk_size + CHUNK_TAG_LEN;
-    let seal_one = |(i, (slot, chunk)): (usize, (&mut [u8], &[u8]))| -> Result<(), FileError> {
-        let (body, tag_slot) = slot.split_at_mut(chunk_size);
-        body.copy_from_slice(chunk);
-        let tag = cipher.seal_detached(first.wrapping_add(i as u64), false, body)?;
-        tag_slot.copy_from_slice(&tag);
-        Ok(())
-    };
-    #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
-    let _ = cores;
-    #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
-    {
-        use rayon::prelude::*;
-        if cores == Cores::All && plaintext.len() > chunk_size {
-            return out
-                .par_chunks_mut(sealed_len)
-                .zip(plaintext.par_chunks(chunk_size))
-                .enumerate()
-                .try_for_each(seal_one);
-        }
-    }
-    out.chunks_mut(sealed_len)
-        .zip(plaintext.chunks(chunk_size))
-        .enumerate()
-        .try_for_each(seal_one)
-}
-
-/// Encrypts a whole buffer at once (all chunks in parallel with the
-/// `parallel` feature): the same bytes as streaming it through a
-/// [`FileEncryptor`] with the same key and salt source.
-///
-/// # Errors
-/// [`FileError::ChunkSize`].
-pub fn encrypt_in_memory<R: CryptoRng>(
-    plaintext: &[u8],
-    key: &FileKey,
-    options: FileOptions,
-    rng: &mut R,
-) -> Result<Vec<u8>, FileError> {
-    let (header, cipher) = start_in_memory(key, options, rng)?;
-    // One zeroed allocation of the final size (fresh pages from the system
-    // for large files, mapped in by whichever core first writes them); the
-    // chunks are sealed into it in place.
-    let mut out = vec![0u8; sealed_len(plaintext.len(), &header, options)];
-    seal_in_memory(plaintext, &header, &cipher, options, &mut out)?;
-    Ok(out)
-}
-
-/// [`encrypt_in_memory`] into a caller's buffer, reusing its memory: `out`
-/// is overwritten with the encrypted file and resized to its length. When
-/// `out` already has that length (the same size of file again) no byte of it
-/// is written twice and no memory is mapped, so the sealing runs at the
-/// speed of the cores rather than of the kernel's page faults. Same bytes as
-/// [`encrypt_in_memory`].
-///
-/// # Errors
-/// [`FileError::ChunkSize`]; `out` is then left as it was.
-pub fn encrypt_in_memory_into<R: CryptoRng>(
-    plaintext: &[u8],
-    key: &FileKey,
-    options: FileOptions,
-    rng: &mut R,
-    out: &mut Vec<u8>,
-) -> Result<(), FileError> {
-    let (header, cipher) = start_in_memory(key, options, rng)?;
-    out.resize(sealed_len(plaintext.len(), &header, options), 0);
-    seal_in_memory(plaintext, &header, &cipher, options, out)
-}
-
-/// The header (written) and the chunk cipher of a new in-memory file.
-fn start_in_memory<R: CryptoRng>(
-    key: &FileKey,
-    options: FileOptions,
-    rng: &mut R,
-) -> Result<(Vec<u8>, ChunkCipher), FileError> {
-    let mut header = Vec::new();
-    let encryptor = FileEncryptor::with_options(&mut header, key, options, rng)?;
-    let cipher = encryptor.cipher;
-    Ok((header, cipher))
-}
-
-/// Length of the encrypted file: header, every chunk, one tag per chunk
-/// (an empty plaintext is one empty last chunk).
-fn sealed_len(plaintext_len: usize, header: &[u8], options: FileOptions) -> usize {
-    let chunk_size = options.chunk_size as usize;
-    let chunks = plaintext_len.saturating_sub(1) / chunk_size + 1;
-    header.len() + plaintext_len + chunks * CHUNK_TAG_LEN
-}
-
-/// Writes every byte of `out` (exactly [`sealed_len`] long): the header,
-/// the full chunks (in parallel with the `parallel` feature), the last chunk.
-fn seal_in_memory(
-    plaintext: &[u8],
-    header: &[u8],
-    cipher: &ChunkCipher,
-    options: FileOptions,
-    out: &mut [u8],
-) -> Result<(), FileError> {
-    let chunk_size = options.chunk_size as usize;
-    let full_before_last = plaintext.len().saturating_sub(1) / chunk_size;
-    let body = full_before_last * chunk_size;
-    let sealed_body = full_before_last * (chunk_size + CHUNK_TAG_LEN);
-    let last = plaintext.get(body..).unwrap_or_default();
-    // `out` is exactly `sealed_len` long (both callers size it so); a
-    // mismatch is refused rather than a panic.
-    let wrong_length = || FileError::Io("in-memory output of the wrong length".into());
-    let (head, rest) = out
-        .split_at_mut_checked(header.len())
-        .ok_or_else(wrong_length)?;
-    head.copy_from_slice(header);
-    let (sealed, tail) = rest
-        .split_at_mut_checked(sealed_body)
-        .ok_or_else(wrong_length)?;
-    seal_chunks_into(
-        cipher,
-        0,
-        plaintext.get(..body).unwrap_or_default(),
-        chunk_size,
-        sealed,
-        Cores::All,
-    )?;
-    let (last_body, last_tag) = tail
-        .split_at_mut_checked(last.len())
-        .ok_or_else(wrong_length)?;
-    if last_tag.len() != CHUNK_TAG_LEN {
-        return Err(wrong_length());
-    }
-    last_body.copy_from_slice(last);
-    let tag = cipher.seal_detached(full_before_last as u64, true, last_body)?;
-    last_tag.copy_from_slice(&tag);
-    Ok(())
 }

@@ -1,6 +1,7 @@
 //! The file header: parsing and encoding only, apart from the cryptography
-//! that uses it (as in age's `format.rs`). Every length and count is bounded
-//! before anything is allocated, and before any MAC is checked.
+//! that uses it (as in age's `format.rs`; the MAC and the stanzas are made
+//! and checked in `protocol.rs`). Every length and count is bounded before
+//! anything is allocated, and before any MAC is checked.
 
 use std::io::Read;
 
@@ -56,7 +57,8 @@ pub struct Stanza {
     pub wrapped_key: Vec<u8>,
 }
 
-/// A parsed file header. The MAC is checked by the decryptor, not here.
+/// A parsed file header. The MAC is checked by the decryptors (through
+/// `protocol.rs`), not here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileHeader {
     /// Plaintext bytes per chunk.

@@ -14,12 +14,22 @@
 //! `docs/adr/0004-file-aead-backend.md`.
 //!
 //! - [`FileEncryptor`]: `impl Write`, with a mandatory [`FileEncryptor::finish`];
-//!   resumable from any chunk ([`FileEncryptor::resume`]); seals batches of
-//!   chunks on all cores (feature `parallel`).
+//!   resumable from any chunk ([`FileEncryptor::resume`]).
+//! - [`encrypt_in_memory`] and [`encrypt_in_memory_into`]: a whole file in
+//!   memory, its chunks sealed on all cores (feature `parallel`); the same
+//!   bytes as the encryptor.
 //! - [`FileDecryptor`]: `impl Read`, and `impl Seek` when the input seeks,
 //!   decrypting only the chunks a read touches.
 //! - [`FilePayload`]: chunk-level access for range requests and for callers
 //!   that do the bulk AEAD elsewhere (WebCrypto).
+//!
+//! The code is layered as age's. `header.rs` parses and encodes the header
+//! (no cryptography), `key.rs` holds the file key and its derivations,
+//! `recipients.rs` seals and opens the HPKE stanzas, `cipher.rs` seals and
+//! opens one chunk. `protocol.rs` is the one place where the header, the
+//! keys and the recipients meet: it seals a new file's header and
+//! authenticates a received one. Above it, `encryptor.rs`, `decryptor.rs`,
+//! `async_encryptor.rs` and `in_memory.rs` only frame the body into chunks.
 //!
 //! ```
 //! use std::io::{Cursor, Read, Seek, SeekFrom, Write};
@@ -44,15 +54,18 @@ mod cipher;
 mod decryptor;
 mod encryptor;
 mod header;
+mod in_memory;
 mod key;
+mod protocol;
 mod recipients;
 
 #[cfg(feature = "async")]
 pub use async_encryptor::AsyncFileEncryptor;
 pub use cipher::FilePayload;
 pub use decryptor::{FileDecryptor, StreamDecryptor};
-pub use encryptor::{FileEncryptor, encrypt_in_memory, encrypt_in_memory_into};
+pub use encryptor::FileEncryptor;
 pub use header::{FILE_MAGIC, FileHeader, MAX_HEADER_LEN, Stanza, StanzaKind};
+pub use in_memory::{encrypt_in_memory, encrypt_in_memory_into};
 pub use key::FileKey;
 pub use recipients::{FileIdentity, Recipient};
 
@@ -138,6 +151,17 @@ pub enum FileError {
     /// The underlying reader or writer failed.
     #[error("I/O error: {0}")]
     Io(String),
+    /// An encryption was given more recipients than one header holds
+    /// ([`MAX_RECIPIENTS`]). The caller's argument is wrong, not a header: a
+    /// received header with too many stanzas is [`FileError::Header`]. Send
+    /// the file to fewer recipients at once, or share its file key another way.
+    #[error("{count} recipients given, a file can be sealed to at most {max}")]
+    TooManyRecipients {
+        /// How many recipients were given.
+        count: usize,
+        /// The most a header holds ([`MAX_RECIPIENTS`]).
+        max: usize,
+    },
 }
 
 impl FileError {
