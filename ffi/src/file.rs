@@ -211,7 +211,7 @@ pub fn generate_file_identity(
 ///
 /// # Errors
 /// `InvalidInput` for no recipients or a malformed one (the message gives
-/// its position); `Decode` above the recipient bound (256); `Io`.
+/// its position); `InvalidInput` above the recipient bound (256); `Io`.
 #[uniffi::export]
 pub fn encrypt_file_to_recipients(
     input_path: String,
