@@ -163,7 +163,8 @@ impl Client {
     ///
     /// # Errors
     /// [`Error::Identity`] for an invalid address, [`Error::InvalidInput`]
-    /// when the store belongs to another device, [`Error::Store`].
+    /// when the store belongs to another device, [`Error::Store`],
+    /// [`Error::Internal`] when the system has no randomness.
     pub fn open<S: Store + 'static>(
         store: S,
         user_id: &str,
@@ -172,7 +173,7 @@ impl Client {
         let mut seed = [0u8; 32];
         getrandom::SysRng
             .try_fill_bytes(&mut seed)
-            .map_err(|_| Error::Store(StoreError::Backend("no system randomness".into())))?;
+            .map_err(|_| Error::Internal("no system randomness".into()))?;
         Self::open_with_seed(store, user_id, device_id, seed)
     }
 
@@ -238,11 +239,9 @@ impl Client {
     }
 
     pub(crate) fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
-        self.inner.lock().map_err(|_| {
-            Error::Store(StoreError::Backend(
-                "client lock poisoned by a panic".into(),
-            ))
-        })
+        self.inner
+            .lock()
+            .map_err(|_| Error::Internal("client lock poisoned by a panic".into()))
     }
 
     /// Opens a file sealed to this device, that is to
@@ -276,7 +275,7 @@ impl Client {
         let inner = self
             .inner
             .lock()
-            .map_err(|_| FileError::Io("client lock poisoned by a panic".into()))?;
+            .map_err(|_| FileError::Internal("client lock poisoned by a panic".into()))?;
         FileIdentity::from_device(&inner.identity)
     }
 
@@ -483,11 +482,13 @@ impl Client {
     /// trusted for `peer`).
     ///
     /// # Errors
-    /// [`Error::NoSession`] when no identity is known for `peer`.
+    /// [`Error::UnknownIdentity`] when no identity is trusted for `peer`
+    /// (no session was ever made with it and none was trusted),
+    /// [`Error::Store`].
     pub fn safety_number(&self, peer: &DeviceAddress) -> Result<SafetyNumber, Error> {
         let theirs = self
             .trusted_identity(peer)?
-            .ok_or_else(|| Error::NoSession {
+            .ok_or_else(|| Error::UnknownIdentity {
                 address: peer.clone(),
             })?;
         Ok(safety_number(

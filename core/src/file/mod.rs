@@ -138,6 +138,10 @@ pub enum FileError {
     /// The underlying reader or writer failed.
     #[error("I/O error: {0}")]
     Io(String),
+    /// A bug or a broken platform, not the input's fault: the system has no
+    /// randomness, or a lock was poisoned by a panic in an earlier call.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl FileError {
