@@ -52,6 +52,6 @@ mod trust;
 
 pub use client::{Client, Decrypted, MAX_PREKEYS_PER_CALL, RETAINED_SIGNED_PREKEYS};
 pub use codec::DecodeError;
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use group::{GroupCommit, GroupError, GroupEvent, GroupMember, JoinedGroup};
 pub use identity::{DeviceAddress, IdentityKey, PrekeyBundle, SafetyNumber};

@@ -556,7 +556,7 @@ fn skip(alice: &Device, bob: &Device, skipped: usize, label: &str) -> Vec<Vec<u8
 
 #[test]
 fn exactly_max_skipped_keys_are_kept_and_one_more_evicts_the_oldest() {
-    let duplicate = Error::Session(SessionError::Duplicate);
+    let evicted = Error::Session(SessionError::KeyEvicted);
     // At the cap: the oldest skipped message still opens.
     let (alice, bob) = established();
     let skipped = skip(&alice, &bob, MAX_SKIPPED_KEYS, "at cap");
@@ -564,7 +564,7 @@ fn exactly_max_skipped_keys_are_kept_and_one_more_evicts_the_oldest() {
     // One past the cap: the oldest was evicted, the next one opens.
     let (alice, bob) = established();
     let skipped = skip(&alice, &bob, MAX_SKIPPED_KEYS + 1, "past cap");
-    assert_eq!(bob.reject(&skipped[0]), duplicate);
+    assert_eq!(bob.reject(&skipped[0]), evicted);
     assert_eq!(bob.receive(&skipped[1]), b"past cap 1");
     assert_eq!(
         bob.receive(skipped.last().unwrap()),
@@ -581,9 +581,9 @@ fn skipped_keys_across_two_chains_evict_the_oldest_and_the_session_keeps_working
     let second_chain = skip(&alice, &bob, 1_000, "chain two");
     // 2,500 skipped in all: the 500 oldest, all from the first chain, are gone.
     let evicted = 1_500 + 1_000 - MAX_SKIPPED_KEYS;
-    let duplicate = Error::Session(SessionError::Duplicate);
-    assert_eq!(bob.reject(&first_chain[0]), duplicate);
-    assert_eq!(bob.reject(&first_chain[evicted - 1]), duplicate);
+    let key_evicted = Error::Session(SessionError::KeyEvicted);
+    assert_eq!(bob.reject(&first_chain[0]), key_evicted);
+    assert_eq!(bob.reject(&first_chain[evicted - 1]), key_evicted);
     assert_eq!(
         bob.receive(&first_chain[evicted]),
         format!("chain one {evicted}").as_bytes()

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use sealkit::store::{MemoryStore, RecordKind};
-use sealkit::{Client, Error, RETAINED_SIGNED_PREKEYS};
+use sealkit::{Client, Error, ErrorKind, RETAINED_SIGNED_PREKEYS};
 
 fn client(user: &str, seed: u8) -> Client {
     Client::open_with_seed(MemoryStore::new(), user, "phone", [seed; 32]).unwrap()
@@ -153,5 +153,27 @@ fn safety_numbers_match_and_change_with_the_identity() {
         !from_alice
             .verify_qr_payload(&bob.safety_number(alice.address()).unwrap().qr_payload())
             .unwrap()
+    );
+}
+
+#[test]
+fn a_safety_number_needs_a_known_identity_and_a_trusted_one_is_enough() {
+    let alice = client("alice", 1);
+    let bob = client("bob", 2);
+    let error = alice.safety_number(bob.address()).unwrap_err();
+    assert_eq!(
+        error,
+        Error::UnknownIdentity {
+            address: bob.address().clone()
+        }
+    );
+    assert_eq!(error.kind(), ErrorKind::UnknownIdentity);
+    // Identities trusted out of band are enough: no session is needed.
+    alice.trust_identity(bob.address(), bob.identity()).unwrap();
+    bob.trust_identity(alice.address(), alice.identity())
+        .unwrap();
+    assert_eq!(
+        alice.safety_number(bob.address()).unwrap().digits(),
+        bob.safety_number(alice.address()).unwrap().digits()
     );
 }

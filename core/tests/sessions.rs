@@ -6,9 +6,11 @@
     clippy::arithmetic_side_effects
 )]
 
-use sealkit::session::SessionError;
+use std::sync::Arc;
+
+use sealkit::session::{MAX_SKIPPED_KEYS, SessionError};
 use sealkit::store::MemoryStore;
-use sealkit::{Client, DeviceAddress, Error};
+use sealkit::{Client, DeviceAddress, Error, ErrorKind};
 
 fn pair() -> (Client, Client) {
     let alice = Client::open_with_seed(MemoryStore::new(), "alice", "phone", [1; 32]).unwrap();
@@ -143,5 +145,59 @@ fn a_changed_identity_is_reported_not_accepted() {
             .unwrap()
             .as_ref(),
         Some(bob.identity())
+    );
+}
+
+#[test]
+fn a_message_whose_key_was_evicted_is_key_evicted_and_a_replay_is_a_duplicate() {
+    let alice = Client::open_with_seed(MemoryStore::new(), "alice", "phone", [1; 32]).unwrap();
+    let bob_store = Arc::new(MemoryStore::new());
+    let bob = Client::open_with_seed(Arc::clone(&bob_store), "bob", "laptop", [2; 32]).unwrap();
+    bob.decrypt(&start(&alice, &bob)).unwrap();
+    // The network holds back MAX_SKIPPED_KEYS + 1 of Alice's messages and
+    // delivers the one after them: Bob derives a key for each held-back
+    // message but keeps only MAX_SKIPPED_KEYS, evicting the oldest.
+    let held_back: Vec<_> = (0..=MAX_SKIPPED_KEYS)
+        .map(|i| {
+            alice
+                .encrypt(bob.address(), None, format!("held back {i}").as_bytes())
+                .unwrap()
+        })
+        .collect();
+    let overtaking = alice.encrypt(bob.address(), None, b"overtaking").unwrap();
+    assert_eq!(bob.decrypt(&overtaking).unwrap().plaintext, b"overtaking");
+
+    let evicted = Error::Session(SessionError::KeyEvicted);
+    let duplicate = Error::Session(SessionError::Duplicate);
+    assert_eq!(bob.decrypt(&held_back[0]), Err(evicted.clone()));
+    assert_eq!(evicted.kind(), ErrorKind::KeyEvicted);
+    // It never decrypted, so asking again gives the same answer.
+    assert_eq!(bob.decrypt(&held_back[0]), Err(evicted.clone()));
+    // The next one kept its key: it opens once, then it is a replay.
+    assert_eq!(
+        bob.decrypt(&held_back[1]).unwrap().plaintext,
+        b"held back 1"
+    );
+    assert_eq!(bob.decrypt(&held_back[1]), Err(duplicate.clone()));
+    assert_eq!(bob.decrypt(&overtaking), Err(duplicate.clone()));
+    assert_eq!(duplicate.kind(), ErrorKind::Duplicate);
+
+    // The same answers once the chain is an old one (after a round trip)...
+    alice
+        .decrypt(&bob.encrypt(alice.address(), None, b"turn").unwrap())
+        .unwrap();
+    let next_chain = alice.encrypt(bob.address(), None, b"next chain").unwrap();
+    assert_eq!(bob.decrypt(&next_chain).unwrap().plaintext, b"next chain");
+    assert_eq!(bob.decrypt(&held_back[0]), Err(evicted.clone()));
+    assert_eq!(bob.decrypt(&held_back[1]), Err(duplicate.clone()));
+
+    // ...and after Bob's client is reopened from its store.
+    drop(bob);
+    let bob = Client::open_with_seed(bob_store, "bob", "laptop", [3; 32]).unwrap();
+    assert_eq!(bob.decrypt(&held_back[0]), Err(evicted));
+    assert_eq!(bob.decrypt(&next_chain), Err(duplicate));
+    assert_eq!(
+        bob.decrypt(&held_back[2]).unwrap().plaintext,
+        b"held back 2"
     );
 }

@@ -178,7 +178,8 @@ impl SealkitClient {
     /// on both devices.
     ///
     /// # Errors
-    /// `NoSession` when no identity is known for `peer`, `InvalidInput`.
+    /// `UnknownIdentity` when no identity is known for `peer`,
+    /// `InvalidInput`.
     pub fn safety_number(&self, peer: DeviceAddress) -> Result<String, SealkitError> {
         let peer = peer.to_core()?;
         Ok(self.inner.safety_number(&peer)?.digits().to_owned())

@@ -69,7 +69,7 @@ impl FileIdentityKeys {
 /// beside the sealed file.
 ///
 /// # Errors
-/// `Io` when the system has no randomness.
+/// `Internal` when the system has no randomness.
 #[uniffi::export]
 pub fn generate_file_key() -> Result<Vec<u8>, SealkitError> {
     Ok(FileKey::random()?.to_bytes().to_vec())
@@ -129,8 +129,8 @@ pub fn decrypt_file(
 /// default chunk size; the same format as [`encrypt_file`].
 ///
 /// # Errors
-/// `InvalidInput` for a key that is not 32 bytes; `Io` when the system has
-/// no randomness.
+/// `InvalidInput` for a key that is not 32 bytes; `Internal` when the
+/// system has no randomness.
 #[uniffi::export]
 pub fn encrypt_bytes(plaintext: Vec<u8>, file_key: Vec<u8>) -> Result<Vec<u8>, SealkitError> {
     let plaintext = Zeroizing::new(plaintext);
@@ -186,7 +186,7 @@ pub fn decrypt_range(
 /// hybrid X-Wing (ML-KEM-768 + X25519).
 ///
 /// # Errors
-/// `Io` when the system has no randomness.
+/// `Internal` when the system has no randomness.
 #[uniffi::export]
 pub fn generate_file_identity(
     post_quantum: bool,
@@ -276,7 +276,7 @@ fn file_key_from(bytes: Vec<u8>) -> Result<FileKey, SealkitError> {
 fn os_rng() -> Result<ChaCha20Rng, SealkitError> {
     let mut seed = Zeroizing::new([0u8; 32]);
     getrandom::fill(seed.as_mut_slice())
-        .map_err(|_| FileError::Io("no system randomness".into()))?;
+        .map_err(|_| FileError::Internal("no system randomness".into()))?;
     Ok(ChaCha20Rng::from_seed(*seed))
 }
 

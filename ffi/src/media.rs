@@ -61,7 +61,7 @@ impl MediaContext {
     fn lock(&self) -> Result<MutexGuard<'_, CoreContext>, SealkitError> {
         self.inner
             .lock()
-            .map_err(|_| SealkitError::protocol("media context unusable after an earlier panic"))
+            .map_err(|_| SealkitError::internal("media context unusable after an earlier panic"))
     }
 
     /// The context, for a call that cannot leave it inconsistent (a read,

@@ -153,6 +153,14 @@ def test_errors_for_missing_session_and_bad_input(alice, bob):
         SealkitClient.open_in_memory("", "phone")
 
 
+def test_a_safety_number_needs_a_known_identity(alice, bob):
+    with pytest.raises(SealkitError.UnknownIdentity) as raised:
+        alice.safety_number(bob.address())
+    assert "bob" in str(raised.value)
+    start_session(alice, bob)
+    assert alice.safety_number(bob.address()) == bob.safety_number(alice.address())
+
+
 def test_safety_numbers_match_and_qr_payloads_verify(alice, bob):
     start_session(alice, bob)
     alice_number = alice.safety_number(bob.address())

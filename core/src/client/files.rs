@@ -39,7 +39,7 @@ impl Client {
         let inner = self
             .inner
             .lock()
-            .map_err(|_| FileError::Io("client lock poisoned by a panic".into()))?;
+            .map_err(|_| FileError::Internal("client lock poisoned by a panic".into()))?;
         FileIdentity::from_device(&inner.identity)
     }
 }

@@ -107,7 +107,8 @@ impl Client {
     ///
     /// # Errors
     /// [`Error::Identity`] for an invalid address, [`Error::InvalidInput`]
-    /// when the store belongs to another device, [`Error::Store`].
+    /// when the store belongs to another device, [`Error::Store`],
+    /// [`Error::Internal`] when the system has no randomness.
     pub fn open<S: Store + 'static>(
         store: S,
         user_id: &str,
@@ -116,7 +117,7 @@ impl Client {
         let mut seed = [0u8; 32];
         getrandom::SysRng
             .try_fill_bytes(&mut seed)
-            .map_err(|_| Error::Store(StoreError::Backend("no system randomness".into())))?;
+            .map_err(|_| Error::Internal("no system randomness".into()))?;
         Self::open_with_seed(store, user_id, device_id, seed)
     }
 
@@ -186,11 +187,9 @@ impl Client {
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
-        self.inner.lock().map_err(|_| {
-            Error::Store(StoreError::Backend(
-                "client lock poisoned by a panic".into(),
-            ))
-        })
+        self.inner
+            .lock()
+            .map_err(|_| Error::Internal("client lock poisoned by a panic".into()))
     }
 
     /// Runs one operation: under the lock, `operation` computes its output

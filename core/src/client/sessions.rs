@@ -149,11 +149,13 @@ impl Client {
     /// trusted for `peer`).
     ///
     /// # Errors
-    /// [`Error::NoSession`] when no identity is known for `peer`.
+    /// [`Error::UnknownIdentity`] when no identity is trusted for `peer`
+    /// (no session was ever made with it and none was trusted),
+    /// [`Error::Store`].
     pub fn safety_number(&self, peer: &DeviceAddress) -> Result<SafetyNumber, Error> {
         let theirs = self
             .trusted_identity(peer)?
-            .ok_or_else(|| Error::NoSession {
+            .ok_or_else(|| Error::UnknownIdentity {
                 address: peer.clone(),
             })?;
         Ok(safety_number(

@@ -58,7 +58,8 @@ impl<W: Write> FileEncryptor<W> {
     /// operating system; the key travels separately (e.g. in a chat message).
     ///
     /// # Errors
-    /// [`FileError::Io`] when writing the header fails.
+    /// [`FileError::Io`] when writing the header fails,
+    /// [`FileError::Internal`] when the system has no randomness.
     pub fn new(out: W, key: &FileKey) -> Result<Self, FileError> {
         let mut rng = rand_chacha::ChaCha20Rng::from_seed(os_seed()?);
         Self::with_options(out, key, FileOptions::default(), &mut rng)
@@ -273,7 +274,7 @@ impl<W: Write> Write for FileEncryptor<W> {
 
 fn os_seed() -> Result<[u8; 32], FileError> {
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|_| FileError::Io("no system randomness".into()))?;
+    getrandom::fill(&mut seed).map_err(|_| FileError::Internal("no system randomness".into()))?;
     Ok(seed)
 }
 

@@ -28,11 +28,11 @@ impl FileKey {
     /// A new key from the operating system's generator.
     ///
     /// # Errors
-    /// [`super::FileError::Io`] when the system has no randomness.
+    /// [`super::FileError::Internal`] when the system has no randomness.
     pub fn random() -> Result<Self, super::FileError> {
         let mut bytes = Zeroizing::new([0u8; 32]);
         getrandom::fill(bytes.as_mut())
-            .map_err(|_| super::FileError::Io("no system randomness".into()))?;
+            .map_err(|_| super::FileError::Internal("no system randomness".into()))?;
         Ok(Self(Secret32::new(*bytes)))
     }
 

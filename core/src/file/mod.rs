@@ -162,6 +162,10 @@ pub enum FileError {
         /// The most a header holds ([`MAX_RECIPIENTS`]).
         max: usize,
     },
+    /// A bug or a broken platform, not the input's fault: the system has no
+    /// randomness, or a lock was poisoned by a panic in an earlier call.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl FileError {

@@ -41,9 +41,22 @@ pub enum SessionError {
     /// Authentication failed: tampered, truncated, or not for this session.
     #[error("message failed to authenticate")]
     Decrypt,
-    /// This message was already decrypted (or its skipped key was evicted).
-    #[error("duplicate message (already decrypted or key evicted)")]
+    /// This message was already decrypted (a replay).
+    #[error("duplicate message (already decrypted)")]
     Duplicate,
+    /// The message was not decrypted before, but its key is gone: it was
+    /// stored as a skipped key (a later message arrived first) and then
+    /// evicted, oldest first, to keep the session within
+    /// [`MAX_SKIPPED_KEYS`]. The message can no longer be decrypted.
+    ///
+    /// The session remembers which keys it evicted as runs of consecutive
+    /// messages of a chain, at most 64 runs: a flood of gaps makes one run,
+    /// and a run breaks only where a message of its chain was decrypted in
+    /// between. Within that bound the answer is exact; a message of an
+    /// older, forgotten run is reported as [`SessionError::Duplicate`] (or
+    /// [`SessionError::Decrypt`] for a chain no longer remembered).
+    #[error("the message's key was evicted by the bound of {MAX_SKIPPED_KEYS} skipped keys")]
+    KeyEvicted,
     /// The message is further ahead in its chain than [`MAX_FORWARD_JUMP`].
     #[error("message is {jump} messages ahead, above the bound of {max}")]
     TooFarAhead {

@@ -24,7 +24,8 @@ use crate::crypto::x25519::X25519Secret;
 /// `MAX_FORWARD_JUMPS`): bounds the work an attacker can force per message.
 pub const MAX_FORWARD_JUMP: u32 = 25_000;
 /// Most skipped message keys stored per session, over all chains (libsignal's
-/// `MAX_MESSAGE_KEYS`); beyond it the oldest are evicted.
+/// `MAX_MESSAGE_KEYS`); beyond it the oldest are evicted, and their messages
+/// are refused with [`SessionError::KeyEvicted`].
 pub const MAX_SKIPPED_KEYS: usize = 2_000;
 /// Previous remote ratchet keys remembered to recognise replays of old
 /// chains without a DH step (libsignal keeps 5 receiver chains).
@@ -104,6 +105,16 @@ fn skip_keys(
 }
 
 impl RatchetState {
+    /// Why a message of a known chain, behind its position, has no stored
+    /// key: it was decrypted before, or its skipped key was evicted.
+    fn missing_key(&self, header: &RatchetHeader) -> SessionError {
+        if self.skipped.was_evicted(&header.ratchet_key, header.index) {
+            SessionError::KeyEvicted
+        } else {
+            SessionError::Duplicate
+        }
+    }
+
     /// `RatchetInitAlice` (section 3.3): the initiator, from `SK` and the
     /// responder's signed prekey as its first ratchet key.
     pub(crate) fn initiator<R: CryptoRng + ?Sized>(
@@ -198,6 +209,8 @@ impl RatchetState {
     ///
     /// # Errors
     /// [`SessionError::Duplicate`] for a message already decrypted,
+    /// [`SessionError::KeyEvicted`] for one whose skipped key was evicted
+    /// (see `skipped.rs` for where that is exact),
     /// [`SessionError::TooFarAhead`] beyond [`MAX_FORWARD_JUMP`], and
     /// whatever `open` returns.
     pub(crate) fn decrypt<R, F>(
@@ -211,8 +224,7 @@ impl RatchetState {
         F: FnOnce(&MessageKey) -> Result<Vec<u8>, SessionError>,
     {
         // TrySkippedMessageKeys.
-        if let Some(position) = self.skipped.position(&header.ratchet_key, header.index) {
-            let stored = self.skipped.get(position).ok_or(SessionError::Duplicate)?;
+        if let Some((position, stored)) = self.skipped.find(&header.ratchet_key, header.index) {
             let key = MessageKey {
                 key: stored.key.clone(),
                 index: stored.index,
@@ -230,7 +242,7 @@ impl RatchetState {
                 .as_ref()
                 .ok_or(SessionError::NoReceivingChain)?;
             if header.index < chain.index {
-                return Err(SessionError::Duplicate);
+                return Err(self.missing_key(header));
             }
             let chain = skip_keys(chain, header.index, &header.ratchet_key, &mut new_skipped)?;
             let (key, next) = chain.step().ok_or(SessionError::CounterExhausted)?;
@@ -240,7 +252,12 @@ impl RatchetState {
             return Ok(plaintext);
         }
         if self.old_ratchets.contains(&header.ratchet_key) {
-            return Err(SessionError::Duplicate);
+            return Err(self.missing_key(header));
+        }
+        // A chain no longer remembered, whose key for this message was
+        // evicted: no need to try (and fail) a DH step.
+        if self.skipped.was_evicted(&header.ratchet_key, header.index) {
+            return Err(SessionError::KeyEvicted);
         }
 
         // A new remote ratchet key: SkipMessageKeys(state, header.pn), then DHRatchet.

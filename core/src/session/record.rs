@@ -7,7 +7,8 @@
 //! reply (PQXDH section 3.3), so the responder can start the session from
 //! whichever initial message arrives first.
 //!
-//! Stored form (version 1) is written by `encode` and read by `decode`;
+//! Stored form (session version 2, in a record of version 1) is written by
+//! `encode` and read by `decode`, which also reads session version 1;
 //! layout in `docs/format/stored-records.md`.
 
 use std::collections::VecDeque;
@@ -20,7 +21,7 @@ use super::chain::{ChainKey, RootKey};
 use super::message::{Envelope, MAX_PLAINTEXT_LEN, PrekeyHeader};
 use super::pqxdh::{self, ResponderKeys as PqxdhResponderKeys};
 use super::ratchet::{MAX_RECEIVER_CHAINS, MAX_SKIPPED_KEYS, RatchetKeyPair, RatchetState};
-use super::skipped::{SkippedKey, SkippedKeys};
+use super::skipped::{EvictedRun, MAX_EVICTED_RUNS, SkippedKey, SkippedKeys};
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::crypto::aead;
 use crate::crypto::secret::Secret32;
@@ -35,8 +36,12 @@ use crate::identity::{
 /// still decrypt. libsignal keeps 40; 5 covers the races seen in practice
 /// while bounding the record's size.
 pub const MAX_PREVIOUS_SESSIONS: usize = 5;
-/// Stored session format version.
-const SESSION_VERSION: u8 = 1;
+/// Stored session format version written. Version 2 adds the runs of
+/// evicted skipped keys after the old ratchet keys.
+const SESSION_VERSION: u8 = 2;
+/// The previous session format version, still read (as having no evicted
+/// runs).
+const SESSION_VERSION_1: u8 = 1;
 /// Stored session-record format version.
 const RECORD_VERSION: u8 = 1;
 /// Bound on stored associated data: two identities and two addresses.
@@ -220,8 +225,9 @@ impl Session {
     ///
     /// # Errors
     /// [`SessionError::Decrypt`] when the message fails to authenticate (or
-    /// belongs to another session), [`SessionError::Duplicate`],
-    /// [`SessionError::TooFarAhead`].
+    /// belongs to another session), [`SessionError::Duplicate`] when it was
+    /// already decrypted, [`SessionError::KeyEvicted`] when its skipped key
+    /// was evicted by [`MAX_SKIPPED_KEYS`], [`SessionError::TooFarAhead`].
     pub fn decrypt<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
@@ -245,7 +251,7 @@ impl Session {
         Ok(plaintext)
     }
 
-    /// Stored form, version 1.
+    /// Stored form, version 2.
     pub(crate) fn write(&self, w: &mut Writer) {
         let state = &self.ratchet;
         w.u8(SESSION_VERSION).raw(&self.id);
@@ -270,6 +276,11 @@ impl Session {
         for key in &state.old_ratchets {
             w.raw(key);
         }
+        let evicted = state.skipped.evicted_runs();
+        w.count(evicted.len());
+        for run in evicted {
+            w.raw(&run.ratchet_key).u32(run.first).u32(run.last);
+        }
         w.bool(self.pending_prekey.is_some());
         if let Some(prekey) = &self.pending_prekey {
             prekey.write(w);
@@ -278,7 +289,7 @@ impl Session {
 
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let version = r.u8()?;
-        if version != SESSION_VERSION {
+        if version != SESSION_VERSION && version != SESSION_VERSION_1 {
             return Err(DecodeError::UnsupportedVersion(version));
         }
         let id = r.array()?;
@@ -308,6 +319,11 @@ impl Session {
         for _ in 0..count {
             old_ratchets.push_back(r.array()?);
         }
+        let evicted = if version == SESSION_VERSION_1 {
+            Vec::new()
+        } else {
+            read_evicted_runs(r)?
+        };
         let pending_prekey = if r.bool("pending PQXDH flag")? {
             Some(PrekeyHeader::read(r)?)
         } else {
@@ -326,12 +342,29 @@ impl Session {
                 their_ratchet: has_their.then_some(their),
                 receiving,
                 previous_sending_length,
-                skipped: SkippedKeys::from_keys(skipped),
+                skipped: SkippedKeys::from_parts(skipped, evicted),
                 old_ratchets,
             },
             pending_prekey,
         })
     }
+}
+
+fn read_evicted_runs(r: &mut Reader<'_>) -> Result<Vec<EvictedRun>, DecodeError> {
+    let count = r.count("evicted key runs", MAX_EVICTED_RUNS)?;
+    let mut runs = Vec::with_capacity(count);
+    for _ in 0..count {
+        let run = EvictedRun {
+            ratchet_key: r.array()?,
+            first: r.u32()?,
+            last: r.u32()?,
+        };
+        if run.first > run.last {
+            return Err(DecodeError::Invalid("evicted key run"));
+        }
+        runs.push(run);
+    }
+    Ok(runs)
 }
 
 fn write_chain(w: &mut Writer, chain: Option<&ChainKey>) {
@@ -438,6 +471,93 @@ impl SessionRecord {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rand::SeedableRng;
+
+    // Written by the code before session version 2 (commit 56e0bf5): Bob's
+    // record of his session with Alice after two of her chains (one message
+    // of the second skipped) and two replies, and two envelopes from Alice
+    // that Bob has not seen: the skipped one and one on her third chain.
+    const RECORD_V1: &str = concat!(
+        "01000101c6f904f0bce0a0ae2e7013a2d47886648552ee25a2b382d447c24fdfd9a589290003626f6200066c",
+        "6170746f700005616c696365000570686f6e654d4b18062f8502598de045ca7b69f067f59f93b16e3af8733a",
+        "988adc2341f5c8091e876575795f5fced43ff7ce5ae652db21e3453c6b1ec5d3bd23b1ec4106550000009b4d",
+        "4b18062f8502598de045ca7b69f067f59f93b16e3af8733a988adc2341f5c8091e876575795f5fced43ff7ce",
+        "5ae652db21e3453c6b1ec5d3bd23b1ec4106557d177f1e71b490ad0ce380f9578ab12bb0fc00a98de8f6a555",
+        "c81d48c2039249363338ec15815643e6829814055f6a8137e3445accc0545d98f7211f224ec8570005616c69",
+        "6365000570686f6e650003626f6200066c6170746f705368fd091eb3d24edec1615028d29b0ea550dee72531",
+        "eb50336d228b668cda37368e3e213fd2430de2c2da840e2c8d1dd37f114c43c6c6bdf48c76b247ce5c0b017d",
+        "d31beb6b68a46c5a94abe056579370dbff7714b3ebf0ce18d3cff1a6a972250000000101a43e1dc4d2ea6e41",
+        "2e1b3a901e4303fd7544a9e901a97e2c2a600ad92cbb3d7d015afe8f7977190c7b7714cd01c72dffa05e4b88",
+        "af0ebd58547d08ddf2bed5629c00000002000000010001a43e1dc4d2ea6e412e1b3a901e4303fd7544a9e901",
+        "a97e2c2a600ad92cbb3d7d00000000e9173ab10bdc6e253227bd15d3c1f67eaacc1530acb827a979b008853c",
+        "44b4cc00018d4ad2abbb5a30525d4242e6c627b5d427bdbf326acf263a449c916ba805bd2700",
+    );
+    const SKIPPED_ENVELOPE: &str = concat!(
+        "01020005616c696365000570686f6e650003626f6200066c6170746f70c6f904f0bce0a0ae2e7013a2d47886",
+        "648552ee25a2b382d447c24fdfd9a58929a43e1dc4d2ea6e412e1b3a901e4303fd7544a9e901a97e2c2a600a",
+        "d92cbb3d7d000000010000000000000024ad479fabe4660b314b3ca8ce134354fa5f2ce25eafbb910183fd5a",
+        "937999c41d97aeb8dc",
+    );
+    const PENDING_ENVELOPE: &str = concat!(
+        "01020005616c696365000570686f6e650003626f6200066c6170746f70c6f904f0bce0a0ae2e7013a2d47886",
+        "648552ee25a2b382d447c24fdfd9a58929d55c8dc32123fb5f7052577cbc34976d4605c9b23eaaaf29c00cdf",
+        "f15193bd550000000200000000000000261a8629e23606ed7664eb54c63ad14ce16efa4ba36043e631ad5285",
+        "c00e658cb33ec7e32f0ff9",
+    );
+
+    #[test]
+    fn a_version_1_record_still_loads_decrypts_and_is_rewritten_as_version_2() {
+        let bytes = hex::decode(RECORD_V1).unwrap();
+        assert_eq!(bytes.get(3), Some(&SESSION_VERSION_1));
+        let mut record = SessionRecord::decode(&bytes).unwrap();
+        assert_eq!(record.len(), 1);
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
+        for (envelope, plaintext) in [
+            (SKIPPED_ENVELOPE, &b"skipped on chain two"[..]),
+            (PENDING_ENVELOPE, &b"pending on chain three"[..]),
+        ] {
+            let envelope = Envelope::decode(&hex::decode(envelope).unwrap()).unwrap();
+            let session = record.find_mut(&envelope.session_id).unwrap();
+            assert_eq!(session.decrypt(&mut rng, &envelope).unwrap(), plaintext);
+            assert_eq!(
+                session.decrypt(&mut rng, &envelope),
+                Err(SessionError::Duplicate)
+            );
+        }
+        let rewritten = record.encode();
+        assert_eq!(rewritten.get(3), Some(&SESSION_VERSION));
+        let reread = SessionRecord::decode(&rewritten).unwrap();
+        assert_eq!(reread.encode(), rewritten);
+    }
+
+    #[test]
+    fn evicted_runs_round_trip_and_an_inverted_run_is_refused() {
+        let mut record = SessionRecord::decode(&hex::decode(RECORD_V1).unwrap()).unwrap();
+        let session = record.current_mut().unwrap();
+        session.ratchet.skipped = SkippedKeys::from_parts(
+            Vec::new(),
+            vec![EvictedRun {
+                ratchet_key: [9; 32],
+                first: 3,
+                last: 70,
+            }],
+        );
+        let bytes = record.encode();
+        let mut reread = SessionRecord::decode(&bytes).unwrap();
+        let skipped = &reread.current_mut().unwrap().ratchet.skipped;
+        assert!(skipped.was_evicted(&[9; 32], 3) && skipped.was_evicted(&[9; 32], 70));
+        assert!(!skipped.was_evicted(&[9; 32], 71));
+
+        // The run is written just before the pending-PQXDH flag (0 here):
+        // ratchet key, first, last.
+        let at = bytes.len() - 1 - 8;
+        let mut inverted = bytes.to_vec();
+        inverted[at..at + 8].copy_from_slice(&[0, 0, 0, 71, 0, 0, 0, 70]);
+        assert_eq!(
+            SessionRecord::decode(&inverted).err(),
+            Some(DecodeError::Invalid("evicted key run"))
+        );
+    }
 
     proptest! {
         #[test]

@@ -2,10 +2,27 @@
 //! of messages not yet received, kept so that late messages still decrypt.
 //! Bounded in total; the oldest key is evicted first, so a flood of skipped
 //! messages never locks the session.
+//!
+//! An evicted key leaves a trace: the runs of consecutive indices of one
+//! chain whose keys were evicted (no key material, 40 bytes a run). When a
+//! message finds no key, they tell "its key was evicted"
+//! ([`SessionError::KeyEvicted`](super::SessionError::KeyEvicted)) from
+//! "it was already decrypted" (`Duplicate`). Keys are evicted in the order
+//! they were stored, and within a chain in index order, so a flood of gaps
+//! makes one run; a run breaks only where a message of the chain was
+//! decrypted in between. The answer is exact while the evicted keys form at
+//! most [`MAX_EVICTED_RUNS`] runs; beyond that the oldest runs are
+//! forgotten, and a message of a forgotten run is reported as it was before
+//! runs were kept (`Duplicate`, or `Decrypt` for a chain no longer
+//! remembered).
 
 use std::collections::VecDeque;
 
 use crate::crypto::secret::Secret32;
+
+/// Most runs of evicted keys remembered per session (at most 2.5 KiB of
+/// stored record).
+pub(crate) const MAX_EVICTED_RUNS: usize = 64;
 
 /// A stored skipped key, by the chain's ratchet key and its index.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,21 +32,38 @@ pub(crate) struct SkippedKey {
     pub(crate) key: Secret32,
 }
 
-/// Skipped keys in insertion order (oldest first), at most `capacity`.
+/// Indices `first..=last` of the chain of `ratchet_key`, whose skipped keys
+/// were evicted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EvictedRun {
+    pub(crate) ratchet_key: [u8; 32],
+    pub(crate) first: u32,
+    pub(crate) last: u32,
+}
+
+impl EvictedRun {
+    fn contains(&self, ratchet_key: &[u8; 32], index: u32) -> bool {
+        self.first <= index && index <= self.last && &self.ratchet_key == ratchet_key
+    }
+}
+
+/// Skipped keys in insertion order (oldest first), at most `capacity`, and
+/// the runs of keys evicted from them (oldest first, at most
+/// [`MAX_EVICTED_RUNS`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct SkippedKeys {
     keys: VecDeque<SkippedKey>,
+    evicted: VecDeque<EvictedRun>,
 }
 
 impl SkippedKeys {
-    pub(crate) fn position(&self, ratchet_key: &[u8; 32], index: u32) -> Option<usize> {
+    /// The stored key of message `index` of the chain of `ratchet_key`, and
+    /// its position (for [`SkippedKeys::remove`]).
+    pub(crate) fn find(&self, ratchet_key: &[u8; 32], index: u32) -> Option<(usize, &SkippedKey)> {
         self.keys
             .iter()
-            .position(|k| k.index == index && &k.ratchet_key == ratchet_key)
-    }
-
-    pub(crate) fn get(&self, position: usize) -> Option<&SkippedKey> {
-        self.keys.get(position)
+            .enumerate()
+            .find(|(_, k)| k.index == index && &k.ratchet_key == ratchet_key)
     }
 
     pub(crate) fn remove(&mut self, position: usize) {
@@ -42,8 +76,37 @@ impl SkippedKeys {
             self.keys.push_back(key);
         }
         while self.keys.len() > capacity {
-            let _ = self.keys.pop_front();
+            let Some(evicted) = self.keys.pop_front() else {
+                break;
+            };
+            self.record_eviction(&evicted);
         }
+    }
+
+    fn record_eviction(&mut self, key: &SkippedKey) {
+        if let Some(run) = self.evicted.back_mut()
+            && run.ratchet_key == key.ratchet_key
+            && run.last.checked_add(1) == Some(key.index)
+        {
+            run.last = key.index;
+            return;
+        }
+        self.evicted.push_back(EvictedRun {
+            ratchet_key: key.ratchet_key,
+            first: key.index,
+            last: key.index,
+        });
+        if self.evicted.len() > MAX_EVICTED_RUNS {
+            let _ = self.evicted.pop_front();
+        }
+    }
+
+    /// Whether the key of message `index` of the chain of `ratchet_key` was
+    /// stored and then evicted (within the remembered runs).
+    pub(crate) fn was_evicted(&self, ratchet_key: &[u8; 32], index: u32) -> bool {
+        self.evicted
+            .iter()
+            .any(|run| run.contains(ratchet_key, index))
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -54,7 +117,85 @@ impl SkippedKeys {
         self.keys.iter()
     }
 
-    pub(crate) fn from_keys(keys: Vec<SkippedKey>) -> Self {
-        Self { keys: keys.into() }
+    pub(crate) fn evicted_runs(&self) -> impl ExactSizeIterator<Item = &EvictedRun> {
+        self.evicted.iter()
+    }
+
+    pub(crate) fn from_parts(keys: Vec<SkippedKey>, evicted: Vec<EvictedRun>) -> Self {
+        Self {
+            keys: keys.into(),
+            evicted: evicted.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(chain: u8, index: u32) -> SkippedKey {
+        SkippedKey {
+            ratchet_key: [chain; 32],
+            index,
+            key: Secret32::new([7; 32]),
+        }
+    }
+
+    fn keys(chain: u8, indices: std::ops::Range<u32>) -> Vec<SkippedKey> {
+        indices.map(|index| key(chain, index)).collect()
+    }
+
+    fn runs(skipped: &SkippedKeys) -> Vec<(u8, u32, u32)> {
+        skipped
+            .evicted_runs()
+            .map(|run| (run.ratchet_key[0], run.first, run.last))
+            .collect()
+    }
+
+    #[test]
+    fn keys_evicted_in_a_row_make_one_run_per_chain() {
+        let mut skipped = SkippedKeys::default();
+        skipped.extend(keys(1, 0..10), 20);
+        skipped.extend(keys(2, 0..25), 20);
+        // 35 stored, 15 evicted: chain 1 entirely, then chain 2's first five.
+        assert_eq!(skipped.len(), 20);
+        assert_eq!(runs(&skipped), vec![(1, 0, 9), (2, 0, 4)]);
+        assert!(skipped.was_evicted(&[1; 32], 0) && skipped.was_evicted(&[1; 32], 9));
+        assert!(skipped.was_evicted(&[2; 32], 4));
+        assert!(!skipped.was_evicted(&[2; 32], 5));
+        assert!(!skipped.was_evicted(&[1; 32], 10));
+        assert!(!skipped.was_evicted(&[3; 32], 0));
+        assert!(skipped.find(&[2; 32], 5).is_some());
+    }
+
+    #[test]
+    fn a_key_used_before_its_eviction_splits_the_run_and_is_not_reported_evicted() {
+        let mut skipped = SkippedKeys::default();
+        skipped.extend(keys(1, 0..10), 10);
+        let (position, _) = skipped.find(&[1; 32], 3).unwrap();
+        skipped.remove(position);
+        skipped.extend(keys(1, 20..29), 10);
+        // Nine more: 0..=2 and 4..=8 evicted (eight keys), 3 was used.
+        assert_eq!(runs(&skipped), vec![(1, 0, 2), (1, 4, 8)]);
+        assert!(!skipped.was_evicted(&[1; 32], 3));
+        assert!(skipped.find(&[1; 32], 9).is_some());
+    }
+
+    #[test]
+    fn beyond_the_bound_the_oldest_runs_are_forgotten() {
+        let mut skipped = SkippedKeys::default();
+        for chain in 0..=u8::try_from(MAX_EVICTED_RUNS).unwrap() {
+            skipped.extend(vec![key(chain, 0)], 0);
+        }
+        assert_eq!(skipped.evicted_runs().len(), MAX_EVICTED_RUNS);
+        assert!(!skipped.was_evicted(&[0; 32], 0));
+        assert!(skipped.was_evicted(&[1; 32], 0));
+    }
+
+    #[test]
+    fn the_last_index_of_a_chain_ends_its_run_without_overflow() {
+        let mut skipped = SkippedKeys::default();
+        skipped.extend(vec![key(1, u32::MAX - 1), key(1, u32::MAX), key(1, 0)], 0);
+        assert_eq!(runs(&skipped), vec![(1, u32::MAX - 1, u32::MAX), (1, 0, 0)]);
     }
 }

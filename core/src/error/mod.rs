@@ -1,4 +1,20 @@
-//! The client's error type: every failure of a [`crate::Client`] operation.
+//! The client's error type, every failure of a [`crate::Client`] operation,
+//! and [`ErrorKind`], the one flat classification of every error of the
+//! crate.
+//!
+//! Two tiers (ADR 0009): each module keeps its own rich error enum
+//! ([`SessionError`], [`GroupError`], [`crate::file::FileError`], ...) with
+//! the details a Rust caller may match on, and every one of them has a
+//! `kind()` giving its [`ErrorKind`]. The classification lives in one place,
+//! `kind.rs`, written as exhaustive matches: a new error variant without a
+//! kind does not compile. Bindings (the FFI, the web package) only convert
+//! a kind to their own exported type; they never classify.
+
+mod kind;
+#[cfg(test)]
+mod tests;
+
+pub use kind::ErrorKind;
 
 use thiserror::Error;
 
@@ -10,7 +26,8 @@ use crate::session::SessionError;
 use crate::store::StoreError;
 
 /// Why a client operation failed. After any error the client's stored
-/// state is as it was before the call.
+/// state is as it was before the call. [`Error::kind`] tells what the app
+/// should do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -50,6 +67,13 @@ pub enum Error {
         /// The remote device.
         address: DeviceAddress,
     },
+    /// No identity is known for that device: this device never started or
+    /// accepted a session with it, nor trusted an identity for it.
+    #[error("no identity known for {address}")]
+    UnknownIdentity {
+        /// The remote device.
+        address: DeviceAddress,
+    },
     /// An initial message names a one-time prekey that was already used.
     /// Nothing was decrypted.
     #[error("one-time prekey {id} was already used")]
@@ -77,6 +101,11 @@ pub enum Error {
         /// The device the bundle names.
         bundle: DeviceAddress,
     },
+    /// A bug or a broken platform, not the input's fault: the system has no
+    /// randomness, or the client's lock was poisoned by a panic in an
+    /// earlier call. Nothing was changed.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl From<SessionError> for Error {
@@ -88,29 +117,5 @@ impl From<SessionError> for Error {
             SessionError::Identity(error) => Error::Identity(error),
             other => Error::Session(other),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::identity::IdentityError;
-
-    #[test]
-    fn session_decode_and_identity_errors_are_lifted() {
-        assert_eq!(
-            Error::from(SessionError::Identity(IdentityError::BadSignature(
-                "signed prekey"
-            ))),
-            Error::Identity(IdentityError::BadSignature("signed prekey"))
-        );
-        assert_eq!(
-            Error::from(SessionError::Decode(DecodeError::Truncated)),
-            Error::Decode(DecodeError::Truncated)
-        );
-        assert_eq!(
-            Error::from(SessionError::Duplicate),
-            Error::Session(SessionError::Duplicate)
-        );
     }
 }
