@@ -947,7 +947,8 @@ fn chunk_sizes_out_of_range_are_rejected() {
                 &mut rng
             )
             .err(),
-            Some(expected)
+            Some(FileError::InvalidChunkSize(size)),
+            "a chunk size the caller asks for is an argument error"
         );
     }
     // The bounds themselves are accepted.

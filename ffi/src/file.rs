@@ -98,8 +98,7 @@ pub fn encrypt_file(
     let mut input = BufReader::with_capacity(IO_BUFFER, open_input(&input_path)?);
     let mut rng = os_rng()?;
     write_atomically(&output_path, |output| {
-        let mut encryptor = FileEncryptor::with_options(output, &key, options, &mut rng)
-            .map_err(chunk_size_is_invalid_input)?;
+        let mut encryptor = FileEncryptor::with_options(output, &key, options, &mut rng)?;
         io::copy(&mut input, &mut encryptor)?;
         encryptor.finish()?;
         Ok(())
@@ -282,14 +281,6 @@ fn os_rng() -> Result<ChaCha20Rng, SealkitError> {
 
 pub(crate) fn open_input(path: &str) -> Result<File, SealkitError> {
     File::open(path).map_err(|error| SealkitError::io(format!("cannot open {path}: {error}")))
-}
-
-/// A chunk size chosen by the caller is an argument, not received data.
-fn chunk_size_is_invalid_input(error: FileError) -> SealkitError {
-    match error {
-        FileError::ChunkSize(_) => SealkitError::invalid_input(error.to_string()),
-        other => other.into(),
-    }
 }
 
 /// Streams the plaintext of `decryptor` into `output_path`.

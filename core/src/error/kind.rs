@@ -422,7 +422,8 @@ impl FileError {
             FileError::NoRecipients
             | FileError::InvalidKey(_)
             | FileError::EmptyResume
-            | FileError::TooManyRecipients { .. } => ErrorKind::InvalidInput,
+            | FileError::TooManyRecipients { .. }
+            | FileError::InvalidChunkSize(_) => ErrorKind::InvalidInput,
             FileError::Io(_) => ErrorKind::Io,
             FileError::CounterExhausted => ErrorKind::Protocol,
             FileError::Internal(_) => ErrorKind::Internal,

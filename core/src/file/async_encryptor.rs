@@ -41,7 +41,7 @@ impl<W: AsyncWrite + Unpin> AsyncFileEncryptor<W> {
     /// first write or at `finish`.
     ///
     /// # Errors
-    /// [`FileError::ChunkSize`].
+    /// [`FileError::InvalidChunkSize`].
     pub fn with_options<R: CryptoRng>(
         out: W,
         key: &FileKey,

@@ -68,7 +68,7 @@ impl<W: Write> FileEncryptor<W> {
     /// Starts a file under `key`, taking the salt from `rng`.
     ///
     /// # Errors
-    /// [`FileError::ChunkSize`], [`FileError::Io`].
+    /// [`FileError::InvalidChunkSize`], [`FileError::Io`].
     pub fn with_options<R: CryptoRng>(
         out: W,
         key: &FileKey,
@@ -85,7 +85,7 @@ impl<W: Write> FileEncryptor<W> {
     /// [`FileError::NoRecipients`] for an empty list (nobody could open the
     /// file), [`FileError::TooManyRecipients`] above
     /// [`MAX_RECIPIENTS`](super::MAX_RECIPIENTS),
-    /// [`FileError::ChunkSize`], [`FileError::Io`].
+    /// [`FileError::InvalidChunkSize`], [`FileError::Io`].
     pub fn to_recipients<R: CryptoRng>(
         out: W,
         recipients: &[Recipient],

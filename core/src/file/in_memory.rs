@@ -49,7 +49,7 @@ fn seal_chunks_on_all_cores(
 /// [`FileEncryptor`](super::FileEncryptor) with the same key and salt source.
 ///
 /// # Errors
-/// [`FileError::ChunkSize`].
+/// [`FileError::InvalidChunkSize`].
 pub fn encrypt_in_memory<R: CryptoRng>(
     plaintext: &[u8],
     key: &FileKey,
@@ -73,7 +73,7 @@ pub fn encrypt_in_memory<R: CryptoRng>(
 /// [`encrypt_in_memory`].
 ///
 /// # Errors
-/// [`FileError::ChunkSize`]; `out` is then left as it was.
+/// [`FileError::InvalidChunkSize`]; `out` is then left as it was.
 pub fn encrypt_in_memory_into<R: CryptoRng>(
     plaintext: &[u8],
     key: &FileKey,

@@ -111,7 +111,8 @@ pub enum FileError {
     /// The header is malformed, of an unknown version, or above a bound.
     #[error("malformed file header: {0}")]
     Header(#[from] DecodeError),
-    /// The chunk size is outside [`MIN_CHUNK_SIZE`]..=[`MAX_CHUNK_SIZE`].
+    /// A received header's chunk size is outside
+    /// [`MIN_CHUNK_SIZE`]..=[`MAX_CHUNK_SIZE`].
     #[error("chunk size {0} is outside the allowed range")]
     ChunkSize(u32),
     /// The header's MAC does not verify: wrong file key, or a tampered header.
@@ -166,6 +167,11 @@ pub enum FileError {
     /// randomness, or a lock was poisoned by a panic in an earlier call.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The chunk size asked for in [`FileOptions`] is outside
+    /// [`MIN_CHUNK_SIZE`]..=[`MAX_CHUNK_SIZE`]: the caller's argument is
+    /// wrong (a received header's is [`FileError::ChunkSize`]).
+    #[error("chunk size {0} is outside {MIN_CHUNK_SIZE}..={MAX_CHUNK_SIZE}")]
+    InvalidChunkSize(u32),
 }
 
 impl FileError {

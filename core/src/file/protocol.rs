@@ -53,7 +53,7 @@ pub(crate) fn recipients_file_key<R: CryptoRng>(
 /// when the file key travels separately.
 ///
 /// # Errors
-/// [`FileError::ChunkSize`] for a chunk size out of range,
+/// [`FileError::InvalidChunkSize`] for a chunk size out of range,
 /// [`FileError::TooManyRecipients`] above [`MAX_RECIPIENTS`],
 /// [`FileError::InvalidKey`] when HPKE refuses a recipient.
 pub(crate) fn seal_header<R: CryptoRng>(
@@ -63,7 +63,7 @@ pub(crate) fn seal_header<R: CryptoRng>(
     rng: &mut R,
 ) -> Result<(Vec<u8>, FilePayload), FileError> {
     if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&options.chunk_size) {
-        return Err(FileError::ChunkSize(options.chunk_size));
+        return Err(FileError::InvalidChunkSize(options.chunk_size));
     }
     if recipients.len() > MAX_RECIPIENTS {
         return Err(FileError::TooManyRecipients {
