@@ -107,7 +107,7 @@ def main() -> None:
         "source": "Computed by core/tests/vectors/generate_kdf_vectors.py with the Python 3 "
         "standard library only (hmac + hashlib: HMAC-SHA256, and HKDF-SHA256 written from RFC "
         "5869 in the script, self-tested against RFC 5869 A.1 and RFC 4231 case 2). Not "
-        "produced by Sealkit's Rust code, which the test session::known_answers checks against "
+        "produced by Sealkit's Rust code, which the test session::tests::known_answers checks against "
         "this file.",
         "regenerate": "python3 core/tests/vectors/generate_kdf_vectors.py",
         "definitions": {

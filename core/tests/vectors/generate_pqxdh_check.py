@@ -3,7 +3,7 @@
 
     python3 core/tests/vectors/generate_pqxdh_check.py          # from the repo root
 
-1. Runs the ignored Rust test `session::known_answers::dump_pqxdh_vector`,
+1. Runs the ignored Rust test `session::tests::known_answers::dump_pqxdh_vector`,
    which builds Bob's prekey bundle and Alice's first envelope ("hello") from
    fixed ChaCha20Rng seeds with Sealkit's code and prints every secret input,
    public key and output.
@@ -24,7 +24,7 @@
    deterministic encapsulation; it is checked by decapsulation instead) and
    the derivation of secret keys from the ChaCha20 seeds.
 3. Writes pqxdh.json with the values and a "source" field saying the above.
-The Rust test `session::known_answers::pqxdh_known_answer` then checks that
+The Rust test `session::tests::known_answers::pqxdh_known_answer` then checks that
 Sealkit reproduces every recorded value.
 """
 
@@ -92,7 +92,7 @@ def address(user: str, device: str) -> bytes:
 def dump_from_rust() -> dict:
     command = [
         "cargo", "test", "-p", "sealkit", "--lib", "--",
-        "--ignored", "--exact", "session::known_answers::dump_pqxdh_vector", "--nocapture",
+        "--ignored", "--exact", "session::tests::known_answers::dump_pqxdh_vector", "--nocapture",
     ]
     out = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True).stdout
     start = out.index("BEGIN_PQXDH_VECTOR") + len("BEGIN_PQXDH_VECTOR")
@@ -215,7 +215,7 @@ def main() -> None:
         "DH1..DH4, ML-KEM ciphertext and shared secret, SK, AD, RatchetInitAlice values and the "
         "envelope bytes.",
         "source": "Values printed by Sealkit's Rust code (ignored test "
-        "session::known_answers::dump_pqxdh_vector), then recomputed independently by "
+        "session::tests::known_answers::dump_pqxdh_vector), then recomputed independently by "
         "core/tests/vectors/generate_pqxdh_check.py before this file was written: with Python "
         f"`cryptography` {cryptography.__version__} (OpenSSL): X25519 public keys, DH1-DH4 from "
         "both sides and the ratchet DH; Ed25519 public keys and both prekey signatures (re-signed, "
