@@ -11,47 +11,18 @@
 //! The cross-check against the RustCrypto `ml-kem` crate is the proptest in
 //! `crypto/mlkem.rs`.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
+use super::vectors::{hex_field, read_json, u64_field, vector_path};
 use crate::crypto::mlkem::{self, DecapsulationKey};
 use crate::identity::PqPrekeyPublic;
 
-/// The shared published-vectors directory: `$SEALKIT_SHARED_VECTORS` if set,
-/// else `<CARGO_MANIFEST_DIR>/../../shared/vectors` (the `shared/` folder
-/// beside the repository checkout). Panics when neither exists: these tests
-/// must not pass without their data.
-fn shared_vectors_dir() -> PathBuf {
-    let default = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
-    let dir = std::env::var_os("SEALKIT_SHARED_VECTORS").map_or(default, PathBuf::from);
-    assert!(
-        dir.join("mlkem").is_dir(),
-        "shared test vectors not found at {} (set SEALKIT_SHARED_VECTORS to the `vectors` \
-         directory holding mlkem/acvp and mlkem/cctv)",
-        dir.display()
-    );
-    dir
-}
-
-fn read_json(path: PathBuf) -> Value {
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {}: {e}", path.display()))
-}
-
-fn hex_field(test: &Value, field: &str) -> Vec<u8> {
-    let text = test[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("missing {field} in {test}"));
-    hex::decode(text).unwrap()
-}
-
 /// The ML-KEM-768 test groups of an ACVP prompt, each with its expected results.
 fn acvp_groups(name: &str) -> Vec<(Value, Vec<(Value, Value)>)> {
-    let dir = shared_vectors_dir().join("mlkem/acvp");
-    let prompt = read_json(dir.join(format!("ML-KEM-{name}-FIPS203_prompt.json")));
-    let expected = read_json(dir.join(format!("ML-KEM-{name}-FIPS203_expectedResults.json")));
+    let prompt: Value = read_json(&format!("mlkem/acvp/ML-KEM-{name}-FIPS203_prompt.json"));
+    let expected: Value = read_json(&format!(
+        "mlkem/acvp/ML-KEM-{name}-FIPS203_expectedResults.json"
+    ));
     let mut groups = Vec::new();
     for group in prompt["testGroups"].as_array().unwrap() {
         if group["parameterSet"] != "ML-KEM-768" {
@@ -61,7 +32,7 @@ fn acvp_groups(name: &str) -> Vec<(Value, Vec<(Value, Value)>)> {
             .as_array()
             .unwrap()
             .iter()
-            .find(|g| g["tgId"] == group["tgId"])
+            .find(|g| u64_field(g, "tgId") == u64_field(group, "tgId"))
             .unwrap();
         let tests = group["tests"]
             .as_array()
@@ -72,7 +43,7 @@ fn acvp_groups(name: &str) -> Vec<(Value, Vec<(Value, Value)>)> {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .find(|r| r["tcId"] == test["tcId"])
+                    .find(|r| u64_field(r, "tcId") == u64_field(test, "tcId"))
                     .unwrap()
                     .clone();
                 (test.clone(), result)
@@ -164,8 +135,7 @@ fn mlkem768_acvp_encapsulation_and_decapsulation() {
 
 #[test]
 fn mlkem768_cctv_invalid_encapsulation_keys_are_rejected() {
-    let path = shared_vectors_dir().join("mlkem/cctv/modulus_ML-KEM-768.txt.gz");
-    assert!(path.is_file(), "missing {}", path.display());
+    let path = vector_path("mlkem/cctv/modulus_ML-KEM-768.txt.gz");
     // flate2 is not in the dependency tree; gzip is on every CI image we use.
     let output = std::process::Command::new("gzip")
         .arg("-dc")

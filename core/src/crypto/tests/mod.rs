@@ -3,4 +3,6 @@
 //! unit tests are inline in its own file.
 
 mod mlkem_known_answers;
+#[path = "../../../tests/common/vectors.rs"]
+mod vectors;
 mod wycheproof;
