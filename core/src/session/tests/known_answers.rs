@@ -1,11 +1,11 @@
 //! Known answers of the session protocols.
 //!
 //! * `double_ratchet_kdf_known_answers`: `KDF_RK`, `KDF_CK` and the message
-//!   key expansion against `core/tests/vectors/double_ratchet_kdf.json`, whose
+//!   key expansion against `vectors/sealkit/double_ratchet_kdf.json`, whose
 //!   values were computed by `generate_kdf_vectors.py` with Python's standard
 //!   library, not by this crate.
 //! * `pqxdh_known_answer`: a full PQXDH handshake and first envelope from
-//!   fixed seeds against `core/tests/vectors/pqxdh.json`. That file is written
+//!   fixed seeds against `vectors/sealkit/pqxdh.json`. That file is written
 //!   by `generate_pqxdh_check.py`, which takes the values dumped by the ignored
 //!   test `dump_pqxdh_vector` and recomputes every derivable one with Python
 //!   (`cryptography` for X25519, Ed25519, ML-KEM-768 decapsulation and
@@ -44,7 +44,7 @@ fn hex_array<const N: usize>(value: &Value) -> [u8; N] {
 // ---------------------------------------------------------------------------
 // Double Ratchet KDF chains.
 
-const KDF_VECTORS: &str = include_str!("../../../tests/vectors/double_ratchet_kdf.json");
+const KDF_VECTORS: &str = include_str!("../../../../vectors/sealkit/double_ratchet_kdf.json");
 
 #[test]
 fn double_ratchet_kdf_known_answers() {
@@ -120,7 +120,7 @@ fn double_ratchet_kdf_known_answers() {
 // ---------------------------------------------------------------------------
 // PQXDH and the first envelope.
 
-const PQXDH_VECTORS: &str = include_str!("../../../tests/vectors/pqxdh.json");
+const PQXDH_VECTORS: &str = include_str!("../../../../vectors/sealkit/pqxdh.json");
 
 /// Seeds of the `ChaCha20Rng::from_seed([byte; 32])` each key is drawn from.
 const SEED_BOB_IDENTITY: u8 = 0xB1;
@@ -425,7 +425,7 @@ fn pqxdh_known_answer() {
 
 /// Prints the values for `generate_pqxdh_check.py` (which runs this test).
 #[test]
-#[ignore = "generator for core/tests/vectors/pqxdh.json; run by generate_pqxdh_check.py"]
+#[ignore = "generator for vectors/sealkit/pqxdh.json; run by generate_pqxdh_check.py"]
 fn dump_pqxdh_vector() {
     println!("BEGIN_PQXDH_VECTOR");
     println!("{}", build_pqxdh_vector());
