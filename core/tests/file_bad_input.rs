@@ -23,7 +23,7 @@
 //! AES-GCM (`aes_gcm_test.json`, 256-bit key / 96-bit nonce / 128-bit tag:
 //! 39 valid, 27 `ModifiedTag`) cannot be run through the file API, which only
 //! takes a file key and derives the AES key with HKDF. Those vectors run in
-//! core's unit test `crypto::wycheproof_tests::aes_256_gcm_wycheproof`
+//! core's unit test `crypto::tests::wycheproof::aes_256_gcm_wycheproof`
 //! against the RustCrypto AES-GCM (the wasm backend), and the native `ring`
 //! backend is checked byte for byte against RustCrypto in
 //! `file::cipher::tests::ring_and_rustcrypto_produce_identical_chunks`.

@@ -2,7 +2,8 @@
 //! stanzas, run through the same `hpke` crate calls, and a test that pins the
 //! stanza construction to exactly that suite.
 //!
-//! * RFC 9180 (`hpke/origrfc-5f503c5.json`): base mode, DHKEM(X25519,
+//! * RFC 9180 (`hpke/origrfc-5f503c5.json`, of which `vectors/` keeps the
+//!   one vector of this suite): base mode, DHKEM(X25519,
 //!   HKDF-SHA256) = 0x0020, HKDF-SHA256 = 1, AES-256-GCM = 2, the X25519
 //!   stanza's suite. Key derivation, decapsulation, every encryption (open and
 //!   seal, the sender's ephemeral key injected through the RNG) and exports.
@@ -17,8 +18,8 @@
 //!   covered by the RFC 9180 vector.
 //! * X-Wing KEM known answers (`xwing/x-wing-crate-0.1.1_test-vectors.json`).
 //!
-//! Vectors are read from `$SEALKIT_SHARED_VECTORS` if set, else from
-//! `<CARGO_MANIFEST_DIR>/../../shared/vectors`.
+//! Vectors are read from `vectors/` at the repository root (sources in
+//! `vectors/README.md`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -28,7 +29,6 @@
 
 use std::convert::Infallible;
 use std::io::Write;
-use std::path::PathBuf;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use hpke::aead::{Aead, AesGcm256};
@@ -43,6 +43,10 @@ use sealkit::file::{
 };
 use serde_json::Value;
 
+#[path = "common/vectors.rs"]
+mod vectors;
+use vectors::{hex_field, read_json, u64_field};
+
 /// The HPKE `info` of file-key stanzas (docs/format/file.md).
 const STANZA_INFO: &[u8] = b"Sealkit file key v1";
 
@@ -52,39 +56,6 @@ type X25519Enc = <X25519HkdfSha256 as Kem>::EncappedKey;
 type XWingPrivate = <XWing as Kem>::PrivateKey;
 type XWingPublic = <XWing as Kem>::PublicKey;
 type XWingEnc = <XWing as Kem>::EncappedKey;
-
-fn shared_vectors_dir() -> PathBuf {
-    let default = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
-    let dir = std::env::var_os("SEALKIT_SHARED_VECTORS").map_or(default, PathBuf::from);
-    assert!(
-        dir.join("hpke").is_dir(),
-        "shared test vectors not found at {} (set SEALKIT_SHARED_VECTORS to the `vectors` \
-         directory holding hpke/origrfc-5f503c5.json, hpke/pq-6433c8f.json and xwing/)",
-        dir.display()
-    );
-    dir
-}
-
-fn load(relative: &str) -> Vec<Value> {
-    let path = shared_vectors_dir().join(relative);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    match serde_json::from_str(&text).unwrap() {
-        Value::Array(vectors) => vectors,
-        _ => panic!("{} is not a JSON array", path.display()),
-    }
-}
-
-fn hex_field(v: &Value, name: &str) -> Vec<u8> {
-    let text = v[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("field {name} missing"));
-    hex::decode(text).unwrap()
-}
-
-fn u64_field(v: &Value, name: &str) -> u64 {
-    v[name].as_u64().unwrap()
-}
 
 /// An RNG that hands out fixed bytes: injects the vector's ephemeral key
 /// material (`ikmE`) into `encap_with_rng`, which draws exactly
@@ -177,15 +148,16 @@ fn clamp(scalar: &[u8]) -> [u8; 32] {
 
 #[test]
 fn rfc9180_x25519_hkdf_sha256_aes256gcm_base_mode_vectors() {
-    let vectors: Vec<Value> = load("hpke/origrfc-5f503c5.json")
-        .into_iter()
-        .filter(|v| {
-            u64_field(v, "mode") == 0
-                && u64_field(v, "kem_id") == u64::from(X25519HkdfSha256::KEM_ID)
-                && u64_field(v, "kdf_id") == 1
-                && u64_field(v, "aead_id") == u64::from(AesGcm256::AEAD_ID)
-        })
-        .collect();
+    let vectors: Vec<Value> =
+        read_json::<Vec<Value>>("hpke/origrfc-5f503c5-base-x25519-sha256-aes256gcm.json")
+            .into_iter()
+            .filter(|v| {
+                u64_field(v, "mode") == 0
+                    && u64_field(v, "kem_id") == u64::from(X25519HkdfSha256::KEM_ID)
+                    && u64_field(v, "kdf_id") == 1
+                    && u64_field(v, "aead_id") == u64::from(AesGcm256::AEAD_ID)
+            })
+            .collect();
     assert_eq!(
         vectors.len(),
         1,
@@ -292,7 +264,7 @@ fn rfc9180_x25519_hkdf_sha256_aes256gcm_base_mode_vectors() {
 
 #[test]
 fn draft_hpke_pq_xwing_vectors() {
-    let vectors: Vec<Value> = load("hpke/pq-6433c8f.json")
+    let vectors: Vec<Value> = read_json::<Vec<Value>>("hpke/pq-6433c8f.json")
         .into_iter()
         .filter(|v| u64_field(v, "kem_id") == u64::from(XWing::KEM_ID))
         .collect();
@@ -381,7 +353,7 @@ fn draft_hpke_pq_xwing_vectors() {
 
 #[test]
 fn xwing_kem_known_answers() {
-    let vectors = load("xwing/x-wing-crate-0.1.1_test-vectors.json");
+    let vectors: Vec<Value> = read_json("xwing/x-wing-crate-0.1.1_test-vectors.json");
     assert!(!vectors.is_empty());
     for (n, v) in vectors.iter().enumerate() {
         let sk = XWingPrivate::from_bytes(&hex_field(v, "sk")).unwrap();

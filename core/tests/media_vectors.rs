@@ -25,7 +25,7 @@
 //! `sframe/sframe-wg_test-vectors.json`, `sframe/sframe-wg_test-vectors-aes256.json`
 //! and the Markdown of the RFC appendix, `sframe/rfc9605-appendix-md/*.md`
 //! (parsed here; checked to hold the same vectors as the JSON). Read from
-//! `$SEALKIT_SHARED_VECTORS` if set, else `<CARGO_MANIFEST_DIR>/../../shared/vectors`.
+//! `vectors/` at the repository root (sources in `vectors/README.md`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -34,7 +34,6 @@
 )]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use sealkit::media::{
     EXPORTER_LABEL, EpochSecret, MEDIA_FRAME_VERSION, MediaCipherSuite, MediaConfig, MediaContext,
@@ -46,21 +45,13 @@ use sframe::header::{Counter, KeyId, SframeHeader};
 use sframe::key::{DecryptionKey, EncryptionKey};
 use sframe::mls::{MlsExporter, MlsKeyId, MlsKeyIdBitRange};
 
-fn shared_vectors_dir() -> PathBuf {
-    let default = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
-    let dir = std::env::var_os("SEALKIT_SHARED_VECTORS").map_or(default, PathBuf::from);
-    assert!(
-        dir.join("sframe").is_dir(),
-        "shared vectors not found at {} (set SEALKIT_SHARED_VECTORS)",
-        dir.display()
-    );
-    dir.join("sframe")
-}
+#[path = "common/vectors.rs"]
+mod vectors;
+use vectors::{hex_field, read_json, u64_field, vector_path};
 
+/// An SFrame vector file of `vectors/sframe/`.
 fn json(name: &str) -> Value {
-    let path = shared_vectors_dir().join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    read_json(&format!("sframe/{name}"))
 }
 
 /// One `~~~ test-vectors` block of the RFC appendix Markdown: field name to
@@ -68,7 +59,7 @@ fn json(name: &str) -> Value {
 type MarkdownVector = BTreeMap<String, String>;
 
 fn markdown(name: &str) -> Vec<MarkdownVector> {
-    let text = std::fs::read_to_string(shared_vectors_dir().join("rfc9605-appendix-md").join(name))
+    let text = std::fs::read_to_string(vector_path(&format!("sframe/rfc9605-appendix-md/{name}")))
         .unwrap();
     let mut vectors = Vec::new();
     let mut current: Option<MarkdownVector> = None;
@@ -93,10 +84,6 @@ fn markdown(name: &str) -> Vec<MarkdownVector> {
 fn markdown_u64(vector: &MarkdownVector, key: &str) -> u64 {
     let value = &vector[key];
     u64::from_str_radix(value.trim_start_matches("0x"), 16).unwrap()
-}
-
-fn hex_field(vector: &Value, key: &str) -> Vec<u8> {
-    hex::decode(vector[key].as_str().unwrap()).unwrap()
 }
 
 /// A header vector, from either source.
@@ -125,8 +112,8 @@ fn json_headers(file: &Value) -> Vec<HeaderVector> {
         .unwrap()
         .iter()
         .map(|v| HeaderVector {
-            key_id: v["kid"].as_u64().unwrap(),
-            counter: v["ctr"].as_u64().unwrap(),
+            key_id: u64_field(v, "kid"),
+            counter: u64_field(v, "ctr"),
             encoded: hex_field(v, "encoded"),
         })
         .collect()
@@ -138,9 +125,9 @@ fn json_sframes(vectors: &Value) -> Vec<SframeVector> {
         .unwrap()
         .iter()
         .map(|v| SframeVector {
-            cipher_suite: u16::try_from(v["cipher_suite"].as_u64().unwrap()).unwrap(),
-            key_id: v["kid"].as_u64().unwrap(),
-            counter: v["ctr"].as_u64().unwrap(),
+            cipher_suite: u16::try_from(u64_field(v, "cipher_suite")).unwrap(),
+            key_id: u64_field(v, "kid"),
+            counter: u64_field(v, "ctr"),
             base_key: hex_field(v, "base_key"),
             metadata: hex_field(v, "metadata"),
             plaintext: hex_field(v, "pt"),

@@ -1,5 +1,5 @@
 //! The MLS interoperability vectors (mlswg/mls-implementations, format in
-//! `shared/vectors/mls/test-vectors.md`) run against the openmls 0.9.2 that
+//! `vectors/mls/test-vectors.md`) run against the openmls 0.9.2 that
 //! `sealkit::group` wraps, through openmls's public API only, plus every
 //! vector message through Sealkit's own group entry points.
 //!
@@ -55,17 +55,14 @@
 //! group or key schedule built from given secrets, or openmls internals,
 //! which the public API does not offer.
 //!
-//! Vectors are read from `$SEALKIT_SHARED_VECTORS` if set, else from
-//! `<CARGO_MANIFEST_DIR>/../../shared/vectors`; the tests fail if they are
-//! missing.
+//! Vectors are read from `vectors/mls/` at the repository root (sources in
+//! `vectors/README.md`); the tests fail if they are missing.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic
 )]
-
-use std::path::PathBuf;
 
 use ed25519_dalek::Signer as _;
 use openmls::ciphersuite::hash_ref::HashReference;
@@ -86,42 +83,21 @@ use sealkit::store::MemoryStore;
 use sealkit::{Client, Error, GroupError};
 use serde_json::{Value, json};
 
+#[path = "common/vectors.rs"]
+mod vectors;
+use vectors::{hex_field, read_json, u64_field};
+
 // ---------------------------------------------------------------------------
 // Loading
 
-fn shared_vectors_dir() -> PathBuf {
-    let default = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
-    let dir = std::env::var_os("SEALKIT_SHARED_VECTORS").map_or(default, PathBuf::from);
-    assert!(
-        dir.join("mls").is_dir(),
-        "shared test vectors not found at {} (set SEALKIT_SHARED_VECTORS to the `vectors` \
-         directory holding mls/messages.json, mls/welcome.json, ...)",
-        dir.display()
-    );
-    dir
-}
-
+/// An MLS vector file of `vectors/mls/`: a non-empty JSON array.
 fn load(name: &str) -> Vec<Value> {
-    let path = shared_vectors_dir().join("mls").join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    match serde_json::from_str(&text).unwrap() {
-        Value::Array(vectors) if !vectors.is_empty() => vectors,
-        _ => panic!("{} is not a non-empty JSON array", path.display()),
-    }
-}
-
-fn hex_field(v: &Value, name: &str) -> Vec<u8> {
-    let text = v[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("field {name} missing or not a string"));
-    hex::decode(text).unwrap_or_else(|e| panic!("field {name} is not hex: {e}"))
-}
-
-fn u64_field(v: &Value, name: &str) -> u64 {
-    v[name]
-        .as_u64()
-        .unwrap_or_else(|| panic!("field {name} missing or not a number"))
+    let vectors: Vec<Value> = read_json(&format!("mls/{name}"));
+    assert!(
+        !vectors.is_empty(),
+        "mls/{name} is not a non-empty JSON array"
+    );
+    vectors
 }
 
 fn cipher_suite(v: &Value) -> (u16, Ciphersuite) {

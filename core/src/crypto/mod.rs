@@ -9,4 +9,4 @@ pub(crate) mod secret;
 pub(crate) mod x25519;
 
 #[cfg(test)]
-mod wycheproof_tests;
+mod tests;

@@ -186,31 +186,31 @@ mod tests {
         let after = safety_number((&alice, alice_id.public()), (&bob, other.public()));
         assert_ne!(before.digits(), after.digits());
     }
-}
 
-#[cfg(test)]
-mod qr_fuzz {
-    use super::*;
-    use crate::identity::IdentityKeyPair;
-    use proptest::prelude::*;
-    use rand_chacha::ChaCha20Rng;
-    use rand_core::SeedableRng;
+    /// Arbitrary bytes through the QR and identity-key decoders.
+    mod qr_fuzz {
+        use super::*;
+        use crate::identity::IdentityKeyPair;
+        use proptest::prelude::*;
+        use rand_chacha::ChaCha20Rng;
+        use rand_core::SeedableRng;
 
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-        #[test]
-        fn arbitrary_qr_payloads_never_panic_or_verify(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
-            let mut rng = ChaCha20Rng::from_seed([1; 32]);
-            let a = IdentityKeyPair::generate(&mut rng);
-            let b = IdentityKeyPair::generate(&mut rng);
-            let address = DeviceAddress::new("a", "b").unwrap();
-            let number = safety_number((&address, a.public()), (&address, b.public()));
-            prop_assert!(!number.verify_qr_payload(&bytes).unwrap_or(false));
-        }
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn arbitrary_qr_payloads_never_panic_or_verify(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+                let mut rng = ChaCha20Rng::from_seed([1; 32]);
+                let a = IdentityKeyPair::generate(&mut rng);
+                let b = IdentityKeyPair::generate(&mut rng);
+                let address = DeviceAddress::new("a", "b").unwrap();
+                let number = safety_number((&address, a.public()), (&address, b.public()));
+                prop_assert!(!number.verify_qr_payload(&bytes).unwrap_or(false));
+            }
 
-        #[test]
-        fn arbitrary_identity_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
-            let _ = IdentityKey::from_bytes(&bytes);
+            #[test]
+            fn arbitrary_identity_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+                let _ = IdentityKey::from_bytes(&bytes);
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ mod record;
 mod skipped;
 
 #[cfg(test)]
-mod known_answers;
+mod tests;
 
 pub use message::{
     ENVELOPE_VERSION, Envelope, EnvelopeKind, MAX_PLAINTEXT_LEN, PrekeyHeader, RatchetHeader,

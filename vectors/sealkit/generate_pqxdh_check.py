@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes pqxdh.json: a PQXDH + first-envelope known answer for Sealkit.
 
-    python3 core/tests/vectors/generate_pqxdh_check.py          # from the repo root
+    python3 vectors/sealkit/generate_pqxdh_check.py          # from the repo root
 
-1. Runs the ignored Rust test `session::known_answers::dump_pqxdh_vector`,
+1. Runs the ignored Rust test `session::tests::known_answers::dump_pqxdh_vector`,
    which builds Bob's prekey bundle and Alice's first envelope ("hello") from
    fixed ChaCha20Rng seeds with Sealkit's code and prints every secret input,
    public key and output.
@@ -24,7 +24,7 @@
    deterministic encapsulation; it is checked by decapsulation instead) and
    the derivation of secret keys from the ChaCha20 seeds.
 3. Writes pqxdh.json with the values and a "source" field saying the above.
-The Rust test `session::known_answers::pqxdh_known_answer` then checks that
+The Rust test `session::tests::known_answers::pqxdh_known_answer` then checks that
 Sealkit reproduces every recorded value.
 """
 
@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 PQXDH_INFO = b"Sealkit_PQXDH_CURVE25519_SHA-256_ML-KEM-768"
 ROOT_INFO = b"Sealkit_DR_Root_v1"
 MESSAGE_KEY_INFO = b"Sealkit_DR_MessageKeys_v1"
@@ -92,7 +92,7 @@ def address(user: str, device: str) -> bytes:
 def dump_from_rust() -> dict:
     command = [
         "cargo", "test", "-p", "sealkit", "--lib", "--",
-        "--ignored", "--exact", "session::known_answers::dump_pqxdh_vector", "--nocapture",
+        "--ignored", "--exact", "session::tests::known_answers::dump_pqxdh_vector", "--nocapture",
     ]
     out = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True).stdout
     start = out.index("BEGIN_PQXDH_VECTOR") + len("BEGIN_PQXDH_VECTOR")
@@ -215,8 +215,8 @@ def main() -> None:
         "DH1..DH4, ML-KEM ciphertext and shared secret, SK, AD, RatchetInitAlice values and the "
         "envelope bytes.",
         "source": "Values printed by Sealkit's Rust code (ignored test "
-        "session::known_answers::dump_pqxdh_vector), then recomputed independently by "
-        "core/tests/vectors/generate_pqxdh_check.py before this file was written: with Python "
+        "session::tests::known_answers::dump_pqxdh_vector), then recomputed independently by "
+        "vectors/sealkit/generate_pqxdh_check.py before this file was written: with Python "
         f"`cryptography` {cryptography.__version__} (OpenSSL): X25519 public keys, DH1-DH4 from "
         "both sides and the ratchet DH; Ed25519 public keys and both prekey signatures (re-signed, "
         "byte-identical); ML-KEM-768 encapsulation keys from the seeds and decapsulation of the "
@@ -226,7 +226,7 @@ def main() -> None:
         "message-key expansion, and the AD, bundle and envelope byte layouts. Not independently "
         "recomputed: the ML-KEM ciphertext itself (checked through decapsulation only) and the "
         "derivation of the secrets from the RNG seeds.",
-        "regenerate": "python3 core/tests/vectors/generate_pqxdh_check.py  (from the repository "
+        "regenerate": "python3 vectors/sealkit/generate_pqxdh_check.py  (from the repository "
         "root; needs cargo and Python 3 with a `cryptography` that has ML-KEM; produced with 48.0.0)",
         "independent_checks": checks,
         **vector,

@@ -3,7 +3,7 @@
 chains of Sealkit (core/src/session/chain.rs), computed here with the Python
 standard library only (hmac, hashlib), independently of the Rust code.
 
-    python3 core/tests/vectors/generate_kdf_vectors.py
+    python3 vectors/sealkit/generate_kdf_vectors.py
 
 Definitions (Signal's Double Ratchet spec, section 5.2, as Sealkit instantiates it):
   KDF_RK(rk, dh_out)   = HKDF-SHA256(salt=rk, ikm=dh_out, info="Sealkit_DR_Root_v1", L=64)
@@ -104,12 +104,12 @@ def main() -> None:
         "(each step's root_key is the previous new_root_key; dh_out of step i is the bytes "
         "0x20+32i .. 0x3f+32i mod 256); chain_steps runs KDF_CK five times from the chain_key "
         "of root step 0.",
-        "source": "Computed by core/tests/vectors/generate_kdf_vectors.py with the Python 3 "
+        "source": "Computed by vectors/sealkit/generate_kdf_vectors.py with the Python 3 "
         "standard library only (hmac + hashlib: HMAC-SHA256, and HKDF-SHA256 written from RFC "
         "5869 in the script, self-tested against RFC 5869 A.1 and RFC 4231 case 2). Not "
-        "produced by Sealkit's Rust code, which the test session::known_answers checks against "
+        "produced by Sealkit's Rust code, which the test session::tests::known_answers checks against "
         "this file.",
-        "regenerate": "python3 core/tests/vectors/generate_kdf_vectors.py",
+        "regenerate": "python3 vectors/sealkit/generate_kdf_vectors.py",
         "definitions": {
             "kdf_rk": "HKDF-SHA256(salt=root_key, ikm=dh_out, info=root_info, L=64); "
             "new_root_key = okm[0:32], chain_key = okm[32:64]",

