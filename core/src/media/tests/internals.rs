@@ -178,7 +178,7 @@ fn media_rekey_drops_a_previous_epoch_whose_bits_collide() {
 fn media_exporter_hand_over_refuses_any_other_export() {
     use sframe::mls::MlsExporter;
     let base_key = [9u8; 16];
-    let exporter = crate::media::epoch::ExportedBaseKey(&base_key);
+    let exporter = epoch::ExportedBaseKey(&base_key);
     assert_eq!(
         exporter.export_secret(EXPORTER_LABEL, b"", 16).unwrap(),
         &base_key
