@@ -34,7 +34,8 @@ pub enum ErrorKind {
     /// or secret of the wrong length or form, a bundle for another device,
     /// an oversized plaintext or media clear header, a media configuration
     /// out of its bounds, a file encryption with no recipients or more than
-    /// the bound, a group ciphersuite this build lacks.
+    /// the bound or with a chunk size out of range, a group ciphersuite this
+    /// build lacks.
     ///
     /// Retrying cannot help. It is a bug in the app or bad user input: fix
     /// the argument.
