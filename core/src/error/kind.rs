@@ -288,6 +288,20 @@ impl fmt::Display for ErrorKind {
 
 impl Error {
     /// What kind of failure this is; see [`ErrorKind`].
+    ///
+    /// ```
+    /// use sealkit::{Client, ErrorKind, store::MemoryStore};
+    ///
+    /// let alice = Client::open(MemoryStore::new(), "alice", "phone")?;
+    /// let bob = Client::open(MemoryStore::new(), "bob", "laptop")?;
+    /// // Alice has never met Bob: there is no identity to compare.
+    /// let error = alice.safety_number(bob.address()).unwrap_err();
+    /// match error.kind() {
+    ///     ErrorKind::UnknownIdentity => { /* fetch Bob's bundle first */ }
+    ///     other => panic!("unexpected {other}: {error}"),
+    /// }
+    /// # Ok::<(), sealkit::Error>(())
+    /// ```
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::InvalidInput(_) | Error::BundleAddressMismatch { .. } => ErrorKind::InvalidInput,
