@@ -10,7 +10,10 @@
 //!
 //! Sealkit is measured at the session level (`Session`) and through the
 //! `Client` facade with a `MemoryStore` (envelope encoding, record encoding,
-//! store commit). Sealkit randomness is seeded (ChaCha20); vodozemac draws
+//! store commit), and through the facade on two `SqliteStore` files
+//! (`sealkit_client_sqlite`: each message is two durable SQLite commits,
+//! so the figure is the disk's `fsync` more than the cryptography; it is
+//! the baseline a change to the store must hold). Sealkit randomness is seeded (ChaCha20); vodozemac draws
 //! from the operating system and cannot be seeded.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -23,7 +26,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sealkit::identity::{IdentityKeyPair, OneTimePrekey, PqPrekey, SignedPrekey};
 use sealkit::session::{Envelope, ResponderKeys, Session};
-use sealkit::store::{Changeset, MemoryStore, Store};
+use sealkit::store::{Changeset, MemoryStore, SqliteStore, Store};
 use sealkit::{Client, DeviceAddress, PrekeyBundle};
 use vodozemac::olm::{Account, OlmMessage, Session as OlmSession, SessionConfig};
 
@@ -157,6 +160,22 @@ fn client_pair() -> (Client, Client, Arc<MemoryStore>) {
     (alice, bob, bob_store)
 }
 
+/// Two clients on SQLite files in `dir`, after one message each way.
+fn sqlite_client_pair(dir: &std::path::Path) -> (Client, Client) {
+    let alice_store = SqliteStore::open(dir.join("alice.db"), &[1; 32]).unwrap();
+    let bob_store = SqliteStore::open(dir.join("bob.db"), &[2; 32]).unwrap();
+    let alice = Client::open_with_seed(alice_store, "alice", "phone", [1; 32]).unwrap();
+    let bob = Client::open_with_seed(bob_store, "bob", "laptop", [2; 32]).unwrap();
+    let bundle = bob.prekey_bundle(1).unwrap().take_for_session();
+    let first = alice
+        .encrypt(bob.address(), Some(&bundle), &MESSAGE)
+        .unwrap();
+    bob.decrypt(&first).unwrap();
+    let reply = bob.encrypt(alice.address(), None, &MESSAGE).unwrap();
+    alice.decrypt(&reply).unwrap();
+    (alice, bob)
+}
+
 /// A new store holding a copy of every record of `store`.
 fn copy_store(records: &[(sealkit::store::RecordKind, String, Vec<u8>)]) -> MemoryStore {
     let store = MemoryStore::new();
@@ -288,6 +307,17 @@ fn steady_state(c: &mut Criterion) {
 
     let (alice, bob, _) = client_pair();
     group.bench_function("sealkit_client", |bench| {
+        bench.iter(|| {
+            let envelope = alice
+                .encrypt(bob.address(), None, black_box(&MESSAGE))
+                .unwrap();
+            bob.decrypt(&envelope).unwrap()
+        });
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, bob) = sqlite_client_pair(dir.path());
+    group.bench_function("sealkit_client_sqlite", |bench| {
         bench.iter(|| {
             let envelope = alice
                 .encrypt(bob.address(), None, black_box(&MESSAGE))
