@@ -67,6 +67,27 @@ impl SealkitClient {
         user_id: String,
         device_id: String,
     ) -> Result<Self, SealkitError> {
+        Self::open_sqlite_anchored(path, storage_key, user_id, device_id, 0)
+    }
+
+    /// As `open_sqlite`, refusing a database older than `anchor`: the
+    /// `store_generation()` the app last saved outside the database (in the
+    /// platform keychain). A restored backup or an old copy of the file is
+    /// refused with `RolledBack` instead of reusing the keys it holds.
+    /// Several clients (an app and its notification extension) may open
+    /// the same file: their calls take turns.
+    ///
+    /// # Errors
+    /// As `open_sqlite`, and `RolledBack` when the database is older than
+    /// `anchor` or one of its records was written back from an older copy.
+    #[uniffi::constructor]
+    pub fn open_sqlite_anchored(
+        path: String,
+        storage_key: Vec<u8>,
+        user_id: String,
+        device_id: String,
+        anchor: u64,
+    ) -> Result<Self, SealkitError> {
         let storage_key = Zeroizing::new(storage_key);
         let storage_key: Zeroizing<[u8; STORAGE_KEY_LEN]> =
             Zeroizing::new(storage_key.as_slice().try_into().map_err(|_| {
@@ -75,9 +96,29 @@ impl SealkitClient {
                     storage_key.len()
                 ))
             })?);
-        let store = SqliteStore::open(path, &storage_key).map_err(sealkit::Error::from)?;
+        let store =
+            SqliteStore::open_anchored(path, &storage_key, anchor).map_err(sealkit::Error::from)?;
         let inner = Client::open(store, &user_id, &device_id)?;
         Ok(Self { inner })
+    }
+
+    /// The store's generation after this client's last call: save it
+    /// outside the database and pass it to `open_sqlite_anchored`.
+    ///
+    /// # Errors
+    /// `Closed` after `close()`.
+    pub fn store_generation(&self) -> Result<u64, SealkitError> {
+        Ok(self.inner.store_generation()?)
+    }
+
+    /// Closes the client and its store (the SQLite file is checkpointed and
+    /// closed). Every later call fails with `Closed`; closing twice does
+    /// nothing.
+    ///
+    /// # Errors
+    /// `Internal` when an earlier panic poisoned the client.
+    pub fn close(&self) -> Result<(), SealkitError> {
+        Ok(self.inner.close()?)
     }
 
     /// This device's address.

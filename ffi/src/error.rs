@@ -181,6 +181,21 @@ pub enum SealkitError {
         /// Details.
         message: String,
     },
+    /// The store is older than it should be: the database is older than
+    /// the anchored generation (a restored backup or copy), or one of its
+    /// records was written back from an older copy. Using it would reuse
+    /// keys. Treat it as a security event; do not retry.
+    #[error("{message}")]
+    RolledBack {
+        /// Which check failed.
+        message: String,
+    },
+    /// The client was closed (`close()`); open a new one.
+    #[error("{message}")]
+    Closed {
+        /// Details.
+        message: String,
+    },
     /// Reading or writing a file failed (it cannot be opened, the disk is
     /// full, ...).
     #[error("{message}")]
@@ -253,6 +268,8 @@ impl SealkitError {
             ErrorKind::NoPendingCommit => Self::NoPendingCommit { message },
             ErrorKind::BufferFull => Self::BufferFull { message },
             ErrorKind::Storage => Self::Storage { message },
+            ErrorKind::RolledBack => Self::RolledBack { message },
+            ErrorKind::Closed => Self::Closed { message },
             ErrorKind::Io => Self::Io { message },
             ErrorKind::Protocol => Self::Protocol { message },
             ErrorKind::Internal => Self::Internal { message },
@@ -305,6 +322,8 @@ impl SealkitError {
             Self::NoPendingCommit { .. } => ErrorKind::NoPendingCommit,
             Self::BufferFull { .. } => ErrorKind::BufferFull,
             Self::Storage { .. } => ErrorKind::Storage,
+            Self::RolledBack { .. } => ErrorKind::RolledBack,
+            Self::Closed { .. } => ErrorKind::Closed,
             Self::Io { .. } => ErrorKind::Io,
             Self::Protocol { .. } => ErrorKind::Protocol,
             Self::Internal { .. } => ErrorKind::Internal,

@@ -226,8 +226,7 @@ impl Client {
     /// # Errors
     /// [`Error::Store`].
     pub fn groups(&self) -> Result<Vec<String>, Error> {
-        let guard = self.lock()?;
-        Ok(guard.store.keys(RecordKind::Group)?)
+        self.run(|inner, _| Ok(inner.store.keys(RecordKind::Group)?))
     }
 
     /// A secret derived from the group's current epoch with the MLS

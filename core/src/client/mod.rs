@@ -11,6 +11,12 @@
 //! store next time). The client is `Send + Sync`: operations from several
 //! threads are serialised by the lock.
 //!
+//! Several clients may share one store (an app and its notification
+//! extension on one SQLite file; two `Client`s on one `Arc` store): each
+//! operation is also one store operation ([`Store::begin`] to commit), so
+//! they take turns, and a client that finds the store's generation moved
+//! since its own last commit drops its caches and reads the latest state.
+//!
 //! One file per concern: `prekeys.rs`, `sessions.rs`, `files.rs`,
 //! `groups.rs`, `media.rs`. A facade method is short: lock, call the
 //! protocol module, commit. Protocol modules never use this one.
@@ -22,7 +28,7 @@ mod prekeys;
 mod sessions;
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{SeedableRng, TryRng};
@@ -36,7 +42,7 @@ use crate::error::Error;
 use crate::group::{GroupCache, Staged, StagedGroup};
 use crate::identity::{DeviceAddress, IdentityKey, IdentityKeyPair};
 use crate::session::SessionRecord;
-use crate::store::{Changeset, RecordKind, Store, StoreError};
+use crate::store::{Changeset, MemoryStore, Operation, RecordKind, Store, StoreError};
 use prekeys::Meta;
 
 const SELF_KEY: &str = "self";
@@ -44,7 +50,7 @@ const IDENTITY_RECORD_VERSION: u8 = 1;
 
 /// The client's state behind its lock.
 struct Inner {
-    store: Box<dyn Store>,
+    store: Arc<dyn Store>,
     identity: IdentityKeyPair,
     rng: ChaCha20Rng,
     /// Prekey bookkeeping, exactly as last committed.
@@ -53,6 +59,23 @@ struct Inner {
     sessions: HashMap<DeviceAddress, SessionRecord>,
     /// Loaded MLS groups, exactly as last committed.
     groups: GroupCache,
+    /// The store's generation after this client's last operation: the
+    /// caches are the committed state of exactly this generation.
+    generation: u64,
+    /// Set by [`Client::close`]: every call fails with [`Error::Closed`].
+    closed: bool,
+}
+
+impl Inner {
+    /// Drops every cache and reloads the prekey bookkeeping: another
+    /// client committed to the store since this one last did.
+    fn reload(&mut self, generation: u64) -> Result<(), Error> {
+        self.sessions.clear();
+        self.groups = GroupCache::default();
+        self.meta = Meta::load(self.store.as_ref())?;
+        self.generation = generation;
+        Ok(())
+    }
 }
 
 /// One operation's pending state: the changes to commit, and what the
@@ -137,7 +160,11 @@ impl Client {
     ) -> Result<Self, Error> {
         let address = DeviceAddress::new(user_id, device_id)?;
         let mut rng = ChaCha20Rng::from_seed(seed);
-        let store: Box<dyn Store> = Box::new(store);
+        let store: Arc<dyn Store> = Arc::new(store);
+        // Under one store operation, so that two processes opening a new
+        // store at once do not both create an identity.
+        let operation = Operation::begin(store.as_ref())?;
+        let mut changes = Changeset::new();
         let (identity, meta) = match store.get(RecordKind::Identity, SELF_KEY)? {
             Some(bytes) => {
                 let (stored_address, identity) =
@@ -151,17 +178,16 @@ impl Client {
             }
             None => {
                 let identity = IdentityKeyPair::generate(&mut rng);
-                let mut changes = Changeset::new();
                 changes.put(
                     RecordKind::Identity,
                     SELF_KEY,
                     encode_identity(&address, &identity),
                 );
                 let meta = Meta::first(&mut rng, &identity, &mut changes)?;
-                store.commit(changes)?;
                 (identity, meta)
             }
         };
+        let generation = operation.commit(changes)?;
         Ok(Self {
             address,
             identity: *identity.public(),
@@ -172,6 +198,8 @@ impl Client {
                 meta,
                 sessions: HashMap::new(),
                 groups: GroupCache::default(),
+                generation,
+                closed: false,
             }),
         })
     }
@@ -186,27 +214,75 @@ impl Client {
         &self.identity
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
-        self.inner
-            .lock()
-            .map_err(|_| Error::Internal("client lock poisoned by a panic".into()))
+    /// The store's generation after this client's last operation. An app
+    /// on a [`crate::store::SqliteStore`] keeps it outside the database
+    /// (e.g. in the keychain) and opens with
+    /// [`crate::store::SqliteStore::open_anchored`], so that an older copy
+    /// of the database is refused. It grows with every commit.
+    ///
+    /// # Errors
+    /// [`Error::Closed`], [`Error::Internal`] after a panic.
+    pub fn store_generation(&self) -> Result<u64, Error> {
+        Ok(self.lock()?.generation)
     }
 
-    /// Runs one operation: under the lock, `operation` computes its output
-    /// and its changes; the changes are committed once, then the caches are
-    /// updated, then the output is handed out. On any error nothing is
-    /// committed and no cache is updated.
+    /// Closes the client: drops its caches and its store (a SQLite store
+    /// checkpoints its WAL and closes the file), so that another process
+    /// can have it to itself. Every later call fails with
+    /// [`Error::Closed`]; closing again does nothing. Dropping the client
+    /// does the same.
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when an earlier panic poisoned the client (the
+    /// store is closed anyway when the client is dropped).
+    pub fn close(&self) -> Result<(), Error> {
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| Error::Internal("client lock poisoned by a panic".into()))?;
+        if !inner.closed {
+            inner.closed = true;
+            inner.sessions.clear();
+            inner.groups = GroupCache::default();
+            inner.store = Arc::new(MemoryStore::new());
+        }
+        Ok(())
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
+        let inner = self
+            .inner
+            .lock()
+            .map_err(|_| Error::Internal("client lock poisoned by a panic".into()))?;
+        if inner.closed {
+            return Err(Error::Closed);
+        }
+        Ok(inner)
+    }
+
+    /// Runs one operation: under the client's lock and one store operation
+    /// (waiting for any other client on the same store), with the caches
+    /// reloaded if another client committed since this one's last
+    /// operation, `operation` computes its output and its changes; the
+    /// changes are committed once, then the caches are updated, then the
+    /// output is handed out. On any error (or a panic) nothing is committed
+    /// and no cache is updated.
     fn run<R>(
         &self,
         operation: impl FnOnce(&mut Inner, &mut Txn) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let mut guard = self.lock()?;
         let inner = &mut *guard;
+        // `operation` borrows `inner` mutably: hold the store operation
+        // through a second handle to the store.
+        let store = Arc::clone(&inner.store);
+        let store_operation = Operation::begin(store.as_ref())?;
+        if store_operation.generation() != inner.generation {
+            inner.reload(store_operation.generation())?;
+        }
         let mut txn = Txn::default();
         let output = operation(inner, &mut txn)?;
-        if !txn.changes.is_empty() {
-            inner.store.commit(txn.changes)?;
-        }
+        inner.generation = store_operation.commit(txn.changes)?;
         if let Some((peer, record)) = txn.session {
             inner.sessions.insert(peer, record);
         }

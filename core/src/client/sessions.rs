@@ -169,8 +169,7 @@ impl Client {
     /// # Errors
     /// [`Error::Store`].
     pub fn trusted_identity(&self, peer: &DeviceAddress) -> Result<Option<IdentityKey>, Error> {
-        let guard = self.lock()?;
-        trust::trusted(guard.store.as_ref(), peer)
+        self.run(|inner, _| trust::trusted(inner.store.as_ref(), peer))
     }
 
     /// Trusts `identity` for `peer` (after the user verified it, e.g. by
@@ -198,13 +197,14 @@ impl Client {
     /// # Errors
     /// [`Error::Store`].
     pub fn sessions(&self) -> Result<Vec<DeviceAddress>, Error> {
-        let guard = self.lock()?;
-        Ok(guard
-            .store
-            .keys(RecordKind::Session)?
-            .iter()
-            .filter_map(|key| DeviceAddress::from_store_key(key))
-            .collect())
+        self.run(|inner, _| {
+            Ok(inner
+                .store
+                .keys(RecordKind::Session)?
+                .iter()
+                .filter_map(|key| DeviceAddress::from_store_key(key))
+                .collect())
+        })
     }
 }
 

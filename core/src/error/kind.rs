@@ -182,12 +182,27 @@ pub enum ErrorKind {
     /// message again.
     BufferFull,
     /// The store failed: I/O, a wrong storage key, a corrupt record, a
-    /// schema newer than this build. Nothing was changed.
+    /// schema newer than this build, another client holding the store for
+    /// longer than the store waits. Nothing was changed.
     ///
     /// A transient backend failure (a full disk, a busy database) may
     /// succeed on retry once it is fixed; a wrong key, a corrupt record or a
     /// newer schema will not. Tell the user; do not delete the store.
     Storage,
+    /// The store is older than it should be: the database is older than
+    /// the generation the app anchored outside it (a restored backup, an
+    /// old copy of the file), or a record in it was written back from an
+    /// older copy. Using it would reuse keys, so the store was not opened
+    /// or the operation did not run.
+    ///
+    /// Retrying cannot help. Treat it as a security event: do not delete
+    /// the newer anchor; restore the latest database if there is one, or
+    /// start this device afresh (a new store, new sessions).
+    RolledBack,
+    /// The client was closed (`Client::close`); it holds no store any more.
+    ///
+    /// Retrying cannot help. Open a new client.
+    Closed,
     /// Reading or writing a file failed: it cannot be opened, the disk is
     /// full, permission denied.
     ///
@@ -238,6 +253,8 @@ impl ErrorKind {
         ErrorKind::NoPendingCommit,
         ErrorKind::BufferFull,
         ErrorKind::Storage,
+        ErrorKind::RolledBack,
+        ErrorKind::Closed,
         ErrorKind::Io,
         ErrorKind::Protocol,
         ErrorKind::Internal,
@@ -272,6 +289,8 @@ impl ErrorKind {
             ErrorKind::NoPendingCommit => "no_pending_commit",
             ErrorKind::BufferFull => "buffer_full",
             ErrorKind::Storage => "storage",
+            ErrorKind::RolledBack => "rolled_back",
+            ErrorKind::Closed => "closed",
             ErrorKind::Io => "io",
             ErrorKind::Protocol => "protocol",
             ErrorKind::Internal => "internal",
@@ -319,6 +338,7 @@ impl Error {
             Error::Group(error) => error.kind(),
             Error::Media(error) => error.kind(),
             Error::Internal(_) => ErrorKind::Internal,
+            Error::Closed => ErrorKind::Closed,
         }
     }
 }
@@ -374,7 +394,9 @@ impl StoreError {
             StoreError::Backend(_)
             | StoreError::WrongStorageKey
             | StoreError::Corrupt { .. }
-            | StoreError::UnsupportedSchema(_) => ErrorKind::Storage,
+            | StoreError::UnsupportedSchema(_)
+            | StoreError::Busy { .. } => ErrorKind::Storage,
+            StoreError::RolledBack { .. } | StoreError::RecordsRolledBack => ErrorKind::RolledBack,
         }
     }
 }

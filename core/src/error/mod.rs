@@ -106,6 +106,9 @@ pub enum Error {
     /// earlier call. Nothing was changed.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The client was closed ([`crate::Client::close`]).
+    #[error("the client is closed")]
+    Closed,
 }
 
 impl From<SessionError> for Error {

@@ -144,6 +144,22 @@ fn each_client_error_has_the_intended_kind() {
             ErrorKind::Storage,
         ),
         (
+            Error::Store(StoreError::Busy { waited_ms: 10_000 }),
+            ErrorKind::Storage,
+        ),
+        (
+            Error::Store(StoreError::RolledBack {
+                generation: 4,
+                anchor: 9,
+            }),
+            ErrorKind::RolledBack,
+        ),
+        (
+            Error::Store(StoreError::RecordsRolledBack),
+            ErrorKind::RolledBack,
+        ),
+        (Error::Closed, ErrorKind::Closed),
+        (
             Error::Identity(IdentityError::InvalidKey("identity")),
             ErrorKind::Protocol,
         ),
@@ -365,15 +381,17 @@ fn position_in_all(kind: ErrorKind) -> usize {
         ErrorKind::NoPendingCommit => 21,
         ErrorKind::BufferFull => 22,
         ErrorKind::Storage => 23,
-        ErrorKind::Io => 24,
-        ErrorKind::Protocol => 25,
-        ErrorKind::Internal => 26,
+        ErrorKind::RolledBack => 24,
+        ErrorKind::Closed => 25,
+        ErrorKind::Io => 26,
+        ErrorKind::Protocol => 27,
+        ErrorKind::Internal => 28,
     }
 }
 
 #[test]
 fn all_lists_every_kind_once_in_declaration_order() {
-    assert_eq!(ErrorKind::ALL.len(), 27);
+    assert_eq!(ErrorKind::ALL.len(), 29);
     for (position, kind) in ErrorKind::ALL.iter().enumerate() {
         assert_eq!(position_in_all(*kind), position, "{kind:?}");
     }

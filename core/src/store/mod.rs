@@ -15,7 +15,7 @@ mod sqlite;
 
 pub use memory::MemoryStore;
 #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
-pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+pub use sqlite::{CHECKPOINT_EVERY, SCHEMA_VERSION, SqliteStore};
 
 use thiserror::Error;
 /// Re-exported so that store implementations can name the value type.
@@ -167,12 +167,63 @@ pub enum StoreError {
     /// The database was written by a newer schema than this build knows.
     #[error("store schema version {0} is newer than this build supports")]
     UnsupportedSchema(u32),
+    /// Another client (in this process or another) held the store for
+    /// longer than the store waits for it.
+    #[error("the store is busy: another client held it for {waited_ms} ms")]
+    Busy {
+        /// How long this call waited, in milliseconds.
+        waited_ms: u64,
+    },
+    /// The database is older than the generation the app anchored outside
+    /// it: a restored backup or copy. Using it would reuse keys.
+    #[error(
+        "the store is at generation {generation}, older than the anchored generation {anchor}: \
+         it was rolled back"
+    )]
+    RolledBack {
+        /// The generation the database holds.
+        generation: u64,
+        /// The generation the app said it had seen.
+        anchor: u64,
+    },
+    /// The records do not add up to the digest the database committed:
+    /// a row was written back from an older copy, removed or added outside
+    /// Sealkit. Using it would reuse keys.
+    #[error("the stored records do not match the committed digest: a record was rolled back")]
+    RecordsRolledBack,
 }
 
-/// Where a client keeps its state. Implementations must make
-/// [`Store::commit`] atomic (all changes or none) and durable on return.
-/// One client owns a store at a time.
+/// Where a client keeps its state.
+///
+/// # The contract
+/// A client runs every operation as `begin`, any number of `get` and
+/// `keys`, then exactly one of `commit` or `rollback`:
+///
+/// - [`Store::begin`] waits until no other operation on this store is open
+///   (from any client, in this process or another one sharing the same
+///   database) and returns the store's **generation**, a number that
+///   changes with every commit. A client that sees a generation other than
+///   the one its last commit returned knows another client wrote, and
+///   reloads what it cached.
+/// - Reads between `begin` and the end see the latest committed state.
+/// - [`Store::commit`] applies every change atomically (all or none) and
+///   durably before it returns, ends the operation and returns the new
+///   generation. It ends the operation on error too; then nothing was
+///   applied.
+/// - [`Store::rollback`] ends the operation without writing.
+///
+/// Reads outside an operation are allowed (tests, inspection) but see no
+/// guarantee against a concurrent commit.
 pub trait Store: Send + Sync {
+    /// Starts an operation: waits for exclusive use of the store and
+    /// returns its generation.
+    ///
+    /// # Errors
+    /// [`StoreError::Busy`] when another client held the store for longer
+    /// than the store waits; [`StoreError`] when the backend fails or
+    /// detects a rollback.
+    fn begin(&self) -> Result<u64, StoreError>;
+
     /// Reads one record.
     ///
     /// # Errors
@@ -185,14 +236,23 @@ pub trait Store: Send + Sync {
     /// [`StoreError`] when the backend fails.
     fn keys(&self, kind: RecordKind) -> Result<Vec<String>, StoreError>;
 
-    /// Applies every change, atomically and durably.
+    /// Applies every change, atomically and durably, ends the operation
+    /// and returns the new generation.
     ///
     /// # Errors
-    /// [`StoreError`] when the backend fails; then nothing was applied.
-    fn commit(&self, changes: Changeset) -> Result<(), StoreError>;
+    /// [`StoreError`] when the backend fails; then nothing was applied (and
+    /// the operation has ended).
+    fn commit(&self, changes: Changeset) -> Result<u64, StoreError>;
+
+    /// Ends the operation without writing anything.
+    fn rollback(&self);
 }
 
 impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
+    fn begin(&self) -> Result<u64, StoreError> {
+        (**self).begin()
+    }
+
     fn get(&self, kind: RecordKind, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
         (**self).get(kind, key)
     }
@@ -201,7 +261,140 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         (**self).keys(kind)
     }
 
-    fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
+    fn commit(&self, changes: Changeset) -> Result<u64, StoreError> {
         (**self).commit(changes)
+    }
+
+    fn rollback(&self) {
+        (**self).rollback();
+    }
+}
+
+/// An open operation on a store: ends it with [`Store::rollback`] when
+/// dropped without [`Operation::commit`], so that an error or a panic in
+/// the middle never leaves the store held.
+#[must_use = "an operation rolls back when dropped"]
+pub struct Operation<'a> {
+    store: &'a dyn Store,
+    generation: u64,
+    open: bool,
+}
+
+impl<'a> Operation<'a> {
+    /// Begins an operation on `store` ([`Store::begin`]).
+    ///
+    /// # Errors
+    /// As [`Store::begin`].
+    pub fn begin(store: &'a dyn Store) -> Result<Self, StoreError> {
+        let generation = store.begin()?;
+        Ok(Self {
+            store,
+            generation,
+            open: true,
+        })
+    }
+
+    /// The store's generation when the operation began.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Commits `changes` (or, when there are none, rolls back) and returns
+    /// the store's generation after it.
+    ///
+    /// # Errors
+    /// As [`Store::commit`].
+    pub fn commit(mut self, changes: Changeset) -> Result<u64, StoreError> {
+        self.open = false;
+        if changes.is_empty() {
+            self.store.rollback();
+            return Ok(self.generation);
+        }
+        self.store.commit(changes)
+    }
+}
+
+impl Drop for Operation<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.store.rollback();
+        }
+    }
+}
+
+impl std::fmt::Debug for Operation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operation")
+            .field("generation", &self.generation)
+            .field("open", &self.open)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long [`Store::begin`] waits for another client's operation to end
+/// before it reports [`StoreError::Busy`], in the stores of this crate.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Exclusive use of a store within one process: what [`Store::begin`]
+/// waits for when several clients share one store object. Held from
+/// `begin` to `commit` or `rollback`, which are separate calls, so it is an
+/// owner and a condition variable rather than a guard. The owner is the
+/// thread that began (a client runs an operation on one thread, under its
+/// own lock).
+#[derive(Debug, Default)]
+pub(crate) struct Gate {
+    owner: std::sync::Mutex<Option<std::thread::ThreadId>>,
+    released: std::sync::Condvar,
+}
+
+impl Gate {
+    fn owner(&self) -> std::sync::MutexGuard<'_, Option<std::thread::ThreadId>> {
+        // The flag stays meaningful after a panic elsewhere: use it anyway.
+        match self.owner.lock() {
+            Ok(owner) => owner,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Waits (at most `timeout`) until no other thread holds the gate,
+    /// then holds it.
+    pub(crate) fn enter(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
+        let me = std::thread::current().id();
+        let started = std::time::Instant::now();
+        let owner = self.owner();
+        if *owner == Some(me) {
+            return Err(StoreError::Backend(
+                "an operation is already open on this store in this thread".into(),
+            ));
+        }
+        let (mut owner, _) = match self
+            .released
+            .wait_timeout_while(owner, timeout, |owner| owner.is_some())
+        {
+            Ok(waited) => waited,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if owner.is_some() {
+            return Err(StoreError::Busy {
+                waited_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            });
+        }
+        *owner = Some(me);
+        Ok(())
+    }
+
+    /// Whether this thread holds the gate.
+    pub(crate) fn is_mine(&self) -> bool {
+        *self.owner() == Some(std::thread::current().id())
+    }
+
+    /// Releases the gate if this thread holds it.
+    pub(crate) fn leave(&self) {
+        let mut owner = self.owner();
+        if *owner == Some(std::thread::current().id()) {
+            *owner = None;
+            drop(owner);
+            self.released.notify_one();
+        }
     }
 }

@@ -1,36 +1,60 @@
 //! The SQLite store (native targets): one table of records whose values are
 //! encrypted at rest with AES-256-GCM under a key derived from the app's
 //! 32-byte storage key. Layout and schema history in
-//! `docs/format/stored-records.md`.
+//! `docs/format/stored-records.md`; the design in
+//! `docs/adr/0011-shared-store-and-rollback.md`.
 //!
 //! Schema versions (in `PRAGMA user_version`):
 //! - 1: `records(kind, key, value)`.
 //! - 2: adds `meta(name, value)` holding a key-check value, so that opening
 //!   with the wrong storage key fails at once with
 //!   [`StoreError::WrongStorageKey`] instead of at the first read.
+//! - 3: every record carries the generation that wrote it, bound into its
+//!   encryption, and `meta` holds the sealed *head*: the store's
+//!   generation and a keyed digest of every record's (kind, key,
+//!   generation), so that a record written back from an older copy is
+//!   detected ([`StoreError::RecordsRolledBack`]) and an older database is
+//!   refused against the app's anchor ([`StoreError::RolledBack`]).
 //!
-//! Every commit is one SQLite transaction in WAL mode with
-//! `synchronous = FULL`: durable when `commit` returns.
+//! Several clients, in one process or several, may open the same file: an
+//! operation is one `BEGIN IMMEDIATE` transaction from [`Store::begin`] to
+//! [`Store::commit`], so operations take turns and each sees the latest
+//! commit. Every commit is durable when it returns (WAL, `synchronous =
+//! FULL`). Deleted and replaced values are overwritten (`secure_delete`)
+//! and the WAL is checkpointed and truncated every
+//! [`CHECKPOINT_EVERY`] commits and when the store is dropped, so an old
+//! sealed value outlives its replacement by at most that many commits.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use rand_core::TryRng;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{Change, Changeset, RecordKind, Store, StoreError};
+use super::{BUSY_TIMEOUT, Change, Changeset, Gate, RecordKind, Store, StoreError};
 use crate::crypto::aead::{self, NONCE_LEN};
-use crate::crypto::kdf::hkdf_sha256;
+use crate::crypto::kdf::{HmacKey, hkdf_sha256};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
-/// Version byte of an encrypted value: `version || nonce || ciphertext+tag`.
-const VALUE_VERSION: u8 = 1;
+pub const SCHEMA_VERSION: u32 = 3;
+/// How many commits an old sealed value may survive in the WAL file: the
+/// store checkpoints and truncates the WAL after this many of its commits.
+pub const CHECKPOINT_EVERY: u32 = 16;
+/// Version byte of a value sealed by schema 1 and 2 (no generation).
+const VALUE_V1: u8 = 1;
+/// Version byte of a value sealed by schema 3: `version || nonce ||
+/// ciphertext+tag`, its AAD carrying the generation that wrote it.
+const VALUE_V2: u8 = 2;
 /// HKDF info for the record encryption key.
 const RECORD_KEY_INFO: &[u8] = b"Sealkit store records v1";
+/// HKDF info for the key of the record digest.
+const DIGEST_KEY_INFO: &[u8] = b"Sealkit store digest v1";
 const KEY_CHECK_NAME: &str = "key-check";
 const KEY_CHECK_PLAINTEXT: &[u8] = b"Sealkit storage key check";
+const HEAD_NAME: &str = "head";
+const HEAD_VERSION: u8 = 1;
 
 const SCHEMA_V1: &str = "CREATE TABLE IF NOT EXISTS records (
     kind INTEGER NOT NULL,
@@ -40,16 +64,34 @@ const SCHEMA_V1: &str = "CREATE TABLE IF NOT EXISTS records (
 ) WITHOUT ROWID;";
 const MIGRATE_V1_TO_V2: &str =
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);";
+const MIGRATE_V2_TO_V3: &str = "ALTER TABLE records ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;";
 
 /// A SQLite-backed [`Store`] with every value encrypted at rest.
 pub struct SqliteStore {
-    connection: Mutex<Connection>,
+    db: Mutex<Db>,
+    gate: Gate,
     cipher: RecordCipher,
 }
 
-/// Seals and opens stored values under the record key.
+/// The connection and what this store last knew of the database.
+struct Db {
+    connection: Connection,
+    /// The head as this store last committed or verified it.
+    head: Head,
+    commits_since_checkpoint: u32,
+}
+
+/// The store's generation and the digest of its records.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Head {
+    generation: u64,
+    digest: [u8; 32],
+}
+
+/// Seals and opens stored values, and tags records for the digest.
 struct RecordCipher {
     key: Zeroizing<[u8; 32]>,
+    digest_key: HmacKey,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -62,16 +104,49 @@ fn backend(error: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(error.to_string())
 }
 
+/// SQLite's busy error (another connection holds the write lock for longer
+/// than the busy timeout) as [`StoreError::Busy`]; anything else as a
+/// backend failure.
+fn busy_or_backend(error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy {
+            waited_ms: u64::try_from(BUSY_TIMEOUT.as_millis()).unwrap_or(u64::MAX),
+        },
+        _ => backend(error),
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating or migrating as needed) the database at `path`.
+    /// Verifies that the records add up to the committed digest.
     ///
     /// # Errors
     /// [`StoreError::WrongStorageKey`] when `storage_key` is not the key the
     /// store was created with, [`StoreError::UnsupportedSchema`] for a
-    /// database from a newer build, [`StoreError::Backend`] for SQLite errors.
+    /// database from a newer build, [`StoreError::RecordsRolledBack`] when
+    /// a record was written back from an older copy (or removed, or added),
+    /// [`StoreError::Busy`], [`StoreError::Backend`] for SQLite errors.
     pub fn open(path: impl AsRef<Path>, storage_key: &[u8; 32]) -> Result<Self, StoreError> {
+        Self::open_anchored(path, storage_key, 0)
+    }
+
+    /// As [`SqliteStore::open`], and refuses a database older than
+    /// `anchor`: the generation the app last read from
+    /// [`SqliteStore::generation`] (or `Client::store_generation`) and kept
+    /// outside the database, e.g. in the platform keychain. A restored
+    /// backup or an older copy of the file is refused instead of reusing
+    /// the keys it holds.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`], and [`StoreError::RolledBack`] when the
+    /// database is older than `anchor`.
+    pub fn open_anchored(
+        path: impl AsRef<Path>,
+        storage_key: &[u8; 32],
+        anchor: u64,
+    ) -> Result<Self, StoreError> {
         let connection = Connection::open(path).map_err(backend)?;
-        Self::from_connection(connection, storage_key)
+        Self::from_connection(connection, storage_key, anchor)
     }
 
     /// An in-memory SQLite database (for tests).
@@ -79,45 +154,157 @@ impl SqliteStore {
     /// # Errors
     /// As [`SqliteStore::open`].
     pub fn open_in_memory(storage_key: &[u8; 32]) -> Result<Self, StoreError> {
-        Self::from_connection(Connection::open_in_memory().map_err(backend)?, storage_key)
+        Self::from_connection(
+            Connection::open_in_memory().map_err(backend)?,
+            storage_key,
+            0,
+        )
     }
 
     fn from_connection(
         mut connection: Connection,
         storage_key: &[u8; 32],
+        anchor: u64,
     ) -> Result<Self, StoreError> {
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
         connection
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;",
+            )
             .map_err(backend)?;
         let cipher = RecordCipher {
             key: hkdf_sha256::<32>(&[], storage_key, RECORD_KEY_INFO),
+            digest_key: HmacKey::new(hkdf_sha256::<32>(&[], storage_key, DIGEST_KEY_INFO).as_ref()),
         };
         migrate(&mut connection, &cipher)?;
+        let head = read_head(&connection, &cipher)?;
+        verify(&connection, &cipher, &head)?;
+        if head.generation < anchor {
+            return Err(StoreError::RolledBack {
+                generation: head.generation,
+                anchor,
+            });
+        }
         Ok(Self {
-            connection: Mutex::new(connection),
+            db: Mutex::new(Db {
+                connection,
+                head,
+                commits_since_checkpoint: 0,
+            }),
+            gate: Gate::default(),
             cipher,
         })
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
-        self.connection
+    /// The store's generation as of its last commit or check: it grows by
+    /// one with every commit. Keep it outside the database to pass to
+    /// [`SqliteStore::open_anchored`].
+    pub fn generation(&self) -> u64 {
+        self.lock().map(|db| db.head.generation).unwrap_or(0)
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Db>, StoreError> {
+        self.db
             .lock()
             .map_err(|_| StoreError::Backend("SQLite connection lock poisoned".into()))
     }
+
+    /// `BEGIN IMMEDIATE`, then the head: when another client committed
+    /// since this store last looked, checks that the generation only grew
+    /// and that the records add up to the new digest.
+    fn begin_transaction(&self) -> Result<u64, StoreError> {
+        let mut db = self.lock()?;
+        db.connection
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(busy_or_backend)?;
+        let checked = read_head(&db.connection, &self.cipher).and_then(|head| {
+            if head != db.head {
+                if head.generation <= db.head.generation {
+                    return Err(StoreError::RolledBack {
+                        generation: head.generation,
+                        anchor: db.head.generation,
+                    });
+                }
+                verify(&db.connection, &self.cipher, &head)?;
+            }
+            Ok(head)
+        });
+        match checked {
+            Ok(head) => {
+                db.head = head;
+                Ok(head.generation)
+            }
+            Err(error) => {
+                let _ = db.connection.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
+    /// Writes every change and the new head inside the open transaction,
+    /// then commits; rolls back on any error.
+    fn apply(&self, changes: Changeset) -> Result<u64, StoreError> {
+        let mut db = self.lock()?;
+        let written = write_changes(&db.connection, &self.cipher, db.head, changes);
+        let head = match written.and_then(|head| {
+            db.connection.execute_batch("COMMIT").map_err(backend)?;
+            Ok(head)
+        }) {
+            Ok(head) => head,
+            Err(error) => {
+                let _ = db.connection.execute_batch("ROLLBACK");
+                return Err(error);
+            }
+        };
+        db.head = head;
+        db.commits_since_checkpoint += 1;
+        if db.commits_since_checkpoint >= CHECKPOINT_EVERY && checkpoint(&db.connection) {
+            db.commits_since_checkpoint = 0;
+        }
+        Ok(head.generation)
+    }
 }
 
-/// Associated data of a stored value: a label, the table and the key, so a
-/// value cannot be moved to another record.
-fn aad(label: &[u8], kind: u8, key: &str) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(label.len() + 1 + key.len());
+/// Copies the WAL into the database and truncates it to zero bytes, so
+/// that old page images (old sealed values) leave the WAL file. Whether it
+/// completed: another connection reading an older snapshot makes it stop
+/// short, and the next one tries again.
+fn checkpoint(connection: &Connection) -> bool {
+    connection
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .map(|busy| busy == 0)
+        .unwrap_or(false)
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Ok(db) = self.db.get_mut() {
+            if !db.connection.is_autocommit() {
+                let _ = db.connection.execute_batch("ROLLBACK");
+            }
+            checkpoint(&db.connection);
+        }
+    }
+}
+
+/// Associated data of a stored value: a label, the table, the generation
+/// that wrote it (schema 3) and the key, so that a value cannot be moved to
+/// another record or presented as written by another generation.
+fn aad(label: &[u8], kind: u8, generation: Option<u64>, key: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(label.len() + 9 + key.len());
     aad.extend_from_slice(label);
     aad.push(kind);
+    if let Some(generation) = generation {
+        aad.extend_from_slice(&generation.to_be_bytes());
+    }
     aad.extend_from_slice(key.as_bytes());
     aad
 }
 
 impl RecordCipher {
-    fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {
+    fn seal(&self, version: u8, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::SysRng
             .try_fill_bytes(&mut nonce)
@@ -125,15 +312,15 @@ impl RecordCipher {
         let ciphertext = aead::seal(&self.key, &nonce, aad, plaintext)
             .map_err(|_| StoreError::Backend("record too large to encrypt".into()))?;
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
-        out.push(VALUE_VERSION);
+        out.push(version);
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ciphertext);
         Ok(out)
     }
 
-    fn open_value(&self, aad: &[u8], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        let (version, rest) = sealed.split_first()?;
-        if *version != VALUE_VERSION || rest.len() < NONCE_LEN {
+    fn open_value(&self, version: u8, aad: &[u8], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        let (found, rest) = sealed.split_first()?;
+        if *found != version || rest.len() < NONCE_LEN {
             return None;
         }
         let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
@@ -142,6 +329,175 @@ impl RecordCipher {
             .ok()
             .map(Zeroizing::new)
     }
+
+    /// A record's contribution to the digest: HMAC-SHA256 under the digest
+    /// key of `kind || generation (8 bytes, big-endian) || key`.
+    fn tag(&self, kind: u8, generation: u64, key: &str) -> Zeroizing<[u8; 32]> {
+        self.digest_key.mac(&aad(&[], kind, Some(generation), key))
+    }
+}
+
+/// A generation as SQLite stores it (a signed 64-bit integer; a negative
+/// one was not written by this store).
+fn from_sql_generation(generation: i64) -> Result<u64, StoreError> {
+    u64::try_from(generation).map_err(|_| StoreError::RecordsRolledBack)
+}
+
+fn xor_into(digest: &mut [u8; 32], tag: &[u8; 32]) {
+    for (d, t) in digest.iter_mut().zip(tag) {
+        *d ^= t;
+    }
+}
+
+/// Reads and opens the sealed head: `u8 version = 1 || u64 generation ||
+/// [u8; 32] digest`.
+fn read_head(connection: &Connection, cipher: &RecordCipher) -> Result<Head, StoreError> {
+    let sealed: Option<Vec<u8>> = connection
+        .query_row(
+            "SELECT value FROM meta WHERE name = ?1",
+            params![HEAD_NAME],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(backend)?;
+    let opened = sealed
+        .and_then(|sealed| cipher.open_value(VALUE_V2, &aad(b"meta", 0, None, HEAD_NAME), &sealed))
+        .ok_or(StoreError::RecordsRolledBack)?;
+    let (version, rest) = opened.split_first().ok_or(StoreError::RecordsRolledBack)?;
+    let (generation, digest) = rest
+        .split_first_chunk::<8>()
+        .ok_or(StoreError::RecordsRolledBack)?;
+    let digest: [u8; 32] = digest
+        .try_into()
+        .map_err(|_| StoreError::RecordsRolledBack)?;
+    if *version != HEAD_VERSION {
+        return Err(StoreError::RecordsRolledBack);
+    }
+    Ok(Head {
+        generation: u64::from_be_bytes(*generation),
+        digest,
+    })
+}
+
+fn write_head(
+    connection: &Connection,
+    cipher: &RecordCipher,
+    head: &Head,
+) -> Result<(), StoreError> {
+    let mut plain = Zeroizing::new(Vec::with_capacity(41));
+    plain.push(HEAD_VERSION);
+    plain.extend_from_slice(&head.generation.to_be_bytes());
+    plain.extend_from_slice(&head.digest);
+    let sealed = cipher.seal(VALUE_V2, &aad(b"meta", 0, None, HEAD_NAME), &plain)?;
+    connection
+        .execute(
+            "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
+            params![HEAD_NAME, sealed],
+        )
+        .map_err(backend)?;
+    Ok(())
+}
+
+/// The digest of every record as stored, and the highest generation seen.
+fn digest_of_records(
+    connection: &Connection,
+    cipher: &RecordCipher,
+) -> Result<([u8; 32], u64), StoreError> {
+    let mut statement = connection
+        .prepare_cached("SELECT kind, key, gen FROM records")
+        .map_err(backend)?;
+    let mut rows = statement.query([]).map_err(backend)?;
+    let mut digest = [0u8; 32];
+    let mut highest = 0u64;
+    while let Some(row) = rows.next().map_err(backend)? {
+        let kind: u8 = row.get(0).map_err(backend)?;
+        let key: String = row.get(1).map_err(backend)?;
+        let generation = from_sql_generation(row.get(2).map_err(backend)?)?;
+        xor_into(&mut digest, &cipher.tag(kind, generation, &key));
+        highest = highest.max(generation);
+    }
+    Ok((digest, highest))
+}
+
+/// Checks that the records are exactly the ones `head` committed.
+fn verify(connection: &Connection, cipher: &RecordCipher, head: &Head) -> Result<(), StoreError> {
+    let (digest, highest) = digest_of_records(connection, cipher)?;
+    if highest > head.generation || !bool::from(digest.ct_eq(&head.digest)) {
+        return Err(StoreError::RecordsRolledBack);
+    }
+    Ok(())
+}
+
+/// Applies `changes` in the open transaction: the last change of each
+/// record wins (so no value is sealed twice under one generation), each
+/// old record's tag leaves the digest, each new one's joins it, and the
+/// new head is written. Returns the new head.
+fn write_changes(
+    connection: &Connection,
+    cipher: &RecordCipher,
+    head: Head,
+    changes: Changeset,
+) -> Result<Head, StoreError> {
+    let generation = head
+        .generation
+        .checked_add(1)
+        .ok_or_else(|| StoreError::Backend("store generation exhausted".into()))?;
+    let mut last = std::collections::BTreeMap::new();
+    for change in changes.into_changes() {
+        let (kind, key) = match &change {
+            Change::Put { kind, key, .. } | Change::Delete { kind, key } => {
+                (*kind as u8, key.clone())
+            }
+        };
+        last.insert((kind, key), change);
+    }
+    let sql_generation = i64::try_from(generation)
+        .map_err(|_| StoreError::Backend("store generation exhausted".into()))?;
+    let mut digest = head.digest;
+    for ((kind, key), change) in last {
+        let old: Option<i64> = connection
+            .prepare_cached("SELECT gen FROM records WHERE kind = ?1 AND key = ?2")
+            .and_then(|mut statement| {
+                statement
+                    .query_row(params![kind, key], |row| row.get(0))
+                    .optional()
+            })
+            .map_err(backend)?;
+        let old = old.map(from_sql_generation).transpose()?;
+        if let Some(old) = old {
+            xor_into(&mut digest, &cipher.tag(kind, old, &key));
+        }
+        match change {
+            Change::Put { value, .. } => {
+                let sealed = cipher.seal(
+                    VALUE_V2,
+                    &aad(b"record", kind, Some(generation), &key),
+                    &value,
+                )?;
+                connection
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO records (kind, key, gen, value) \
+                         VALUES (?1, ?2, ?3, ?4)",
+                    )
+                    .and_then(|mut statement| {
+                        statement.execute(params![kind, key, sql_generation, sealed])
+                    })
+                    .map_err(backend)?;
+                xor_into(&mut digest, &cipher.tag(kind, generation, &key));
+            }
+            Change::Delete { .. } => {
+                if old.is_some() {
+                    connection
+                        .prepare_cached("DELETE FROM records WHERE kind = ?1 AND key = ?2")
+                        .and_then(|mut statement| statement.execute(params![kind, key]))
+                        .map_err(backend)?;
+                }
+            }
+        }
+    }
+    let head = Head { generation, digest };
+    write_head(connection, cipher, &head)?;
+    Ok(head)
 }
 
 fn migrate(connection: &mut Connection, cipher: &RecordCipher) -> Result<(), StoreError> {
@@ -151,7 +507,16 @@ fn migrate(connection: &mut Connection, cipher: &RecordCipher) -> Result<(), Sto
     if version > SCHEMA_VERSION {
         return Err(StoreError::UnsupportedSchema(version));
     }
-    let tx = connection.transaction().map_err(backend)?;
+    if version == SCHEMA_VERSION {
+        return check_key(connection, cipher);
+    }
+    let tx = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(busy_or_backend)?;
+    // Another process may have migrated while this one waited for the lock.
+    let version: u32 = tx
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(backend)?;
     if version < 1 {
         tx.execute_batch(SCHEMA_V1).map_err(backend)?;
     }
@@ -166,20 +531,37 @@ fn migrate(connection: &mut Connection, cipher: &RecordCipher) -> Result<(), Sto
             .map_err(backend)?;
         if let Some((kind, key, value)) = sample
             && cipher
-                .open_value(&aad(b"record", kind, &key), &value)
+                .open_value(VALUE_V1, &aad(b"record", kind, None, &key), &value)
                 .is_none()
         {
             return Err(StoreError::WrongStorageKey);
         }
         tx.execute_batch(MIGRATE_V1_TO_V2).map_err(backend)?;
-        let check = cipher.seal(&aad(b"meta", 0, KEY_CHECK_NAME), KEY_CHECK_PLAINTEXT)?;
+        let check = cipher.seal(
+            VALUE_V1,
+            &aad(b"meta", 0, None, KEY_CHECK_NAME),
+            KEY_CHECK_PLAINTEXT,
+        )?;
         tx.execute(
             "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
             params![KEY_CHECK_NAME, check],
         )
         .map_err(backend)?;
     }
-    let check: Option<Vec<u8>> = tx
+    if version < SCHEMA_VERSION {
+        check_key(&tx, cipher)?;
+    }
+    if version < 3 {
+        migrate_to_generations(&tx, cipher)?;
+    }
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
+        .map_err(backend)?;
+    tx.commit().map_err(backend)
+}
+
+/// The key-check row must open to its plaintext.
+fn check_key(connection: &Connection, cipher: &RecordCipher) -> Result<(), StoreError> {
+    let check: Option<Vec<u8>> = connection
         .query_row(
             "SELECT value FROM meta WHERE name = ?1",
             params![KEY_CHECK_NAME],
@@ -187,32 +569,89 @@ fn migrate(connection: &mut Connection, cipher: &RecordCipher) -> Result<(), Sto
         )
         .optional()
         .map_err(backend)?;
-    let opened =
-        check.and_then(|check| cipher.open_value(&aad(b"meta", 0, KEY_CHECK_NAME), &check));
+    let opened = check.and_then(|check| {
+        cipher.open_value(VALUE_V1, &aad(b"meta", 0, None, KEY_CHECK_NAME), &check)
+    });
     if opened.as_deref().map(Vec::as_slice) != Some(KEY_CHECK_PLAINTEXT) {
         return Err(StoreError::WrongStorageKey);
     }
-    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
+    Ok(())
+}
+
+/// Schema 2 to 3: every record is re-sealed as written by generation 0
+/// (value version 2), and the head is written with their digest.
+fn migrate_to_generations(
+    connection: &Connection,
+    cipher: &RecordCipher,
+) -> Result<(), StoreError> {
+    connection
+        .execute_batch(MIGRATE_V2_TO_V3)
         .map_err(backend)?;
-    tx.commit().map_err(backend)
+    let rows: Vec<(u8, String, Vec<u8>)> = connection
+        .prepare("SELECT kind, key, value FROM records")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+                .collect()
+        })
+        .map_err(backend)?;
+    let mut digest = [0u8; 32];
+    for (kind, key, sealed) in rows {
+        let value = cipher
+            .open_value(VALUE_V1, &aad(b"record", kind, None, &key), &sealed)
+            .ok_or_else(|| StoreError::Corrupt {
+                kind: RecordKind::from_u8(kind).unwrap_or(RecordKind::Meta),
+                key: key.clone(),
+            })?;
+        let resealed = cipher.seal(VALUE_V2, &aad(b"record", kind, Some(0), &key), &value)?;
+        connection
+            .execute(
+                "UPDATE records SET gen = 0, value = ?3 WHERE kind = ?1 AND key = ?2",
+                params![kind, key, resealed],
+            )
+            .map_err(backend)?;
+        xor_into(&mut digest, &cipher.tag(kind, 0, &key));
+    }
+    write_head(
+        connection,
+        cipher,
+        &Head {
+            generation: 0,
+            digest,
+        },
+    )
 }
 
 impl Store for SqliteStore {
+    fn begin(&self) -> Result<u64, StoreError> {
+        self.gate.enter(BUSY_TIMEOUT)?;
+        self.begin_transaction().inspect_err(|_| self.gate.leave())
+    }
+
     fn get(&self, kind: RecordKind, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
-        let connection = self.lock()?;
-        let sealed: Option<Vec<u8>> = connection
-            .query_row(
-                "SELECT value FROM records WHERE kind = ?1 AND key = ?2",
-                params![kind as u8, key],
-                |row| row.get(0),
-            )
-            .optional()
+        let db = self.lock()?;
+        let row: Option<(i64, Vec<u8>)> = db
+            .connection
+            .prepare_cached("SELECT gen, value FROM records WHERE kind = ?1 AND key = ?2")
+            .and_then(|mut statement| {
+                statement
+                    .query_row(params![kind as u8, key], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })
+                    .optional()
+            })
             .map_err(backend)?;
-        match sealed {
+        match row {
             None => Ok(None),
-            Some(sealed) => self
-                .cipher
-                .open_value(&aad(b"record", kind as u8, key), &sealed)
+            Some((generation, sealed)) => u64::try_from(generation)
+                .ok()
+                .and_then(|generation| {
+                    self.cipher.open_value(
+                        VALUE_V2,
+                        &aad(b"record", kind as u8, Some(generation), key),
+                        &sealed,
+                    )
+                })
                 .map(Some)
                 .ok_or_else(|| StoreError::Corrupt {
                     kind,
@@ -222,8 +661,9 @@ impl Store for SqliteStore {
     }
 
     fn keys(&self, kind: RecordKind) -> Result<Vec<String>, StoreError> {
-        let connection = self.lock()?;
-        let mut statement = connection
+        let db = self.lock()?;
+        let mut statement = db
+            .connection
             .prepare_cached("SELECT key FROM records WHERE kind = ?1 ORDER BY key")
             .map_err(backend)?;
         let rows = statement
@@ -232,30 +672,26 @@ impl Store for SqliteStore {
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
     }
 
-    fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
-        let mut connection = self.lock()?;
-        let tx = connection.transaction().map_err(backend)?;
-        for change in changes.changes() {
-            match change {
-                Change::Put { kind, key, value } => {
-                    let sealed = self.cipher.seal(&aad(b"record", *kind as u8, key), value)?;
-                    tx.execute(
-                        "INSERT OR REPLACE INTO records (kind, key, value) VALUES (?1, ?2, ?3)",
-                        params![*kind as u8, key, sealed],
-                    )
-                    .map_err(backend)?;
-                }
-                Change::Delete { kind, key } => {
-                    tx.execute(
-                        "DELETE FROM records WHERE kind = ?1 AND key = ?2",
-                        params![*kind as u8, key],
-                    )
-                    .map_err(backend)?;
-                }
-            }
+    /// Applies the changes; called outside an operation, it takes its own
+    /// turn (begins, as [`Store::begin`] does).
+    fn commit(&self, changes: Changeset) -> Result<u64, StoreError> {
+        if !self.gate.is_mine() {
+            self.begin()?;
         }
-        // Dropping `tx` without commit (on any `?` above) rolls back.
-        tx.commit().map_err(backend)
+        let result = self.apply(changes);
+        self.gate.leave();
+        result
+    }
+
+    fn rollback(&self) {
+        if self.gate.is_mine() {
+            if let Ok(db) = self.lock()
+                && !db.connection.is_autocommit()
+            {
+                let _ = db.connection.execute_batch("ROLLBACK");
+            }
+            self.gate.leave();
+        }
     }
 }
 
@@ -314,7 +750,8 @@ mod tests {
         let sealed = helper
             .cipher
             .seal(
-                &aad(b"record", RecordKind::Session as u8, "bob"),
+                VALUE_V1,
+                &aad(b"record", RecordKind::Session as u8, None, "bob"),
                 b"v1 state",
             )
             .unwrap();
@@ -345,6 +782,7 @@ mod tests {
         let version: u32 = store
             .lock()
             .unwrap()
+            .connection
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
@@ -371,8 +809,9 @@ mod tests {
         store
             .lock()
             .unwrap()
+            .connection
             .execute(
-                "UPDATE records SET value = X'01000000000000000000000000DEADBEEF'",
+                "UPDATE records SET value = X'02000000000000000000000000DEADBEEF'",
                 [],
             )
             .unwrap();
@@ -389,6 +828,7 @@ mod tests {
         store
             .lock()
             .unwrap()
+            .connection
             .execute("UPDATE records SET key = 'carol'", [])
             .unwrap();
         assert!(matches!(

@@ -13,6 +13,10 @@ pub(crate) struct FailingStore {
 }
 
 impl Store for FailingStore {
+    fn begin(&self) -> Result<u64, StoreError> {
+        self.inner.begin()
+    }
+
     fn get(&self, kind: RecordKind, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
         self.inner.get(kind, key)
     }
@@ -21,10 +25,16 @@ impl Store for FailingStore {
         self.inner.keys(kind)
     }
 
-    fn commit(&self, changes: Changeset) -> Result<(), StoreError> {
+    fn commit(&self, changes: Changeset) -> Result<u64, StoreError> {
         if self.fail_commits.load(Ordering::SeqCst) {
+            // A failed commit ends the operation too.
+            self.inner.rollback();
             return Err(StoreError::Backend("disk full (injected)".into()));
         }
         self.inner.commit(changes)
+    }
+
+    fn rollback(&self) {
+        self.inner.rollback();
     }
 }
