@@ -343,6 +343,67 @@ fn after_a_write_fails_mid_batch_chunks_written_is_a_safe_resume_point() {
     assert_eq!(joined, whole);
 }
 
+/// Writes `plaintext` in 100,000-byte pieces until the writer fails.
+fn write_until_it_fails<W: Write>(encryptor: &mut FileEncryptor<W>, plaintext: &[u8]) {
+    let mut written = 0;
+    while written < plaintext.len() {
+        match encryptor.write(&plaintext[written..(written + 100_000).min(plaintext.len())]) {
+            Ok(n) => written += n,
+            Err(_) => break,
+        }
+    }
+}
+
+#[test]
+fn chunks_written_counts_a_batch_only_once_the_writer_took_all_of_it() {
+    let key = FileKey::from_bytes([5; 32]);
+    let chunk = 64 * 1024;
+    let options = FileOptions {
+        chunk_size: chunk as u32,
+    };
+    // 16 chunks of 64 KiB per batch, each chunk 64 KiB + 16 bytes sealed.
+    let batch = 16 * (chunk + 16);
+    // Three batches are sealed while writing (each once data beyond it came).
+    let plaintext = data(50 * chunk + 9);
+    let header_len = FileEncryptor::with_options(
+        Vec::new(),
+        &key,
+        options,
+        &mut ChaCha20Rng::from_seed([6; 32]),
+    )
+    .unwrap()
+    .header()
+    .len();
+    for (limit, counted) in [
+        (header_len, 0),
+        (header_len + 1, 0),
+        (header_len + batch - 1, 0),
+        (header_len + batch, 16),
+        (header_len + batch + 1, 16),
+        (header_len + 2 * batch - 1, 16),
+        (header_len + 2 * batch, 32),
+    ] {
+        let mut sink = BreaksAfter {
+            bytes: Vec::new(),
+            limit,
+        };
+        let mut rng = ChaCha20Rng::from_seed([6; 32]);
+        let mut encryptor =
+            FileEncryptor::with_options(&mut sink, &key, options, &mut rng).unwrap();
+        write_until_it_fails(&mut encryptor, &plaintext);
+        assert_eq!(
+            encryptor.chunks_written(),
+            counted,
+            "writer takes {limit} bytes"
+        );
+        // A failed writer stays failed: nothing more is sealed or counted.
+        assert!(encryptor.write(&plaintext[..1000]).is_err());
+        assert_eq!(encryptor.chunks_written(), counted);
+        assert!(encryptor.finish().is_err());
+        assert_eq!(sink.bytes.len(), limit, "the writer took all it could");
+    }
+}
+
 #[test]
 fn encrypting_to_an_empty_recipient_list_is_refused() {
     let mut rng = ChaCha20Rng::from_seed([2; 32]);
