@@ -40,8 +40,9 @@ pub struct FileEncryptor<W: Write> {
     buffer: Vec<u8>,
     /// Reused output of the last sealed batch (allocated once).
     sealed: Vec<u8>,
-    /// Set when a write failed: the output is incomplete, refuse to continue.
-    poisoned: bool,
+    /// Set when the encryptor must not go on, to the error every later
+    /// call returns: a write failed (the output is incomplete).
+    poisoned: Option<FileError>,
 }
 
 impl<W: Write> std::fmt::Debug for FileEncryptor<W> {
@@ -148,7 +149,7 @@ impl<W: Write> FileEncryptor<W> {
             next_index,
             buffer: Vec::with_capacity(batch_chunks * chunk_size + 1),
             sealed: Vec::new(),
-            poisoned: false,
+            poisoned: None,
         }
     }
 
@@ -203,10 +204,17 @@ impl<W: Write> FileEncryptor<W> {
 
     fn write_out(&mut self, bytes: &[u8]) -> Result<(), FileError> {
         if let Err(error) = self.out.write_all(bytes) {
-            self.poisoned = true;
+            self.poison(FileError::Io(
+                "an earlier write failed; the output is incomplete".into(),
+            ));
             return Err(error.into());
         }
         Ok(())
+    }
+
+    /// From now on every call fails with `error`.
+    fn poison(&mut self, error: FileError) {
+        self.poisoned.get_or_insert(error);
     }
 
     /// Seals the rest, the final chunk with the last flag, flushes, and
@@ -217,10 +225,8 @@ impl<W: Write> FileEncryptor<W> {
     /// [`FileError::Io`], [`FileError::EmptyResume`] when a resumed
     /// encryption received no data.
     pub fn finish(mut self) -> Result<W, FileError> {
-        if self.poisoned {
-            return Err(FileError::Io(
-                "an earlier write failed; the output is incomplete".into(),
-            ));
+        if let Some(error) = self.poisoned.take() {
+            return Err(error);
         }
         let full_before_last = self.buffer.len().saturating_sub(1) / self.chunk_size;
         if full_before_last > 0 {
@@ -239,8 +245,8 @@ impl<W: Write> FileEncryptor<W> {
 
 impl<W: Write> Write for FileEncryptor<W> {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.poisoned {
-            return Err(FileError::Io("an earlier write failed".into()).into_io());
+        if let Some(error) = &self.poisoned {
+            return Err(error.clone().into_io());
         }
         // Nothing buffered and more than a batch given: seal whole batches
         // straight from the caller's slice, one batch at a time through the
