@@ -142,9 +142,11 @@ fn an_interrupted_encryption_resumes_byte_for_byte() {
     let header = first.header().to_vec();
     let done = first.chunks_written();
     assert!(done > 0 && done < 25);
-    // The bytes that reached the server: header + `done` chunks.
+    // The bytes that reached the server: header + `done` chunks, all that
+    // the encryptor wrote (the rest was still buffered), so nothing past
+    // chunk `done` was sent.
     let uploaded = header.len() + done as usize * (chunk + 16);
-    let mut resumed = FileEncryptor::resume(Vec::new(), &key, &header, done).unwrap();
+    let mut resumed = FileEncryptor::resume(Vec::new(), &key, &header, done, Vec::new()).unwrap();
     resumed
         .write_all(&plaintext[done as usize * chunk..])
         .unwrap();
@@ -154,7 +156,7 @@ fn an_interrupted_encryption_resumes_byte_for_byte() {
     assert_eq!(joined, whole);
     // A resume with nothing left to write is refused rather than sealing an
     // empty last chunk (which would make a different file).
-    let resumed = FileEncryptor::resume(Vec::new(), &key, &header, done).unwrap();
+    let resumed = FileEncryptor::resume(Vec::new(), &key, &header, done, Vec::new()).unwrap();
     assert_eq!(resumed.finish().err(), Some(FileError::EmptyResume));
 }
 
@@ -316,11 +318,11 @@ fn after_a_write_fails_mid_batch_chunks_written_is_a_safe_resume_point() {
     let plaintext = data(40 * chunk + 9);
     let whole = encrypt(&plaintext, &key, chunk as u32, 6);
     let mut rng = ChaCha20Rng::from_seed([6; 32]);
-    let sink = BreaksAfter {
+    let mut sink = BreaksAfter {
         bytes: Vec::new(),
         limit: 1_500_000,
     };
-    let mut encryptor = FileEncryptor::with_options(sink, &key, options, &mut rng).unwrap();
+    let mut encryptor = FileEncryptor::with_options(&mut sink, &key, options, &mut rng).unwrap();
     let mut written = 0;
     while written < plaintext.len() {
         match encryptor.write(&plaintext[written..(written + 100_000).min(plaintext.len())]) {
@@ -330,17 +332,422 @@ fn after_a_write_fails_mid_batch_chunks_written_is_a_safe_resume_point() {
     }
     let header = encryptor.header().to_vec();
     let done = encryptor.chunks_written() as usize;
+    drop(encryptor);
     // Every chunk counted really reached the writer.
     let counted = header.len() + done * (chunk + 16);
     assert!(
         counted <= 1_500_000,
         "counted {counted} bytes, only 1.5 MB stored"
     );
-    let mut resumed = FileEncryptor::resume(Vec::new(), &key, &header, done as u64).unwrap();
+    // What the writer took past the count had left too: the resumed
+    // encryption must reproduce it.
+    let sent = sink.bytes[counted..].to_vec();
+    let mut resumed = FileEncryptor::resume(Vec::new(), &key, &header, done as u64, sent).unwrap();
     resumed.write_all(&plaintext[done * chunk..]).unwrap();
     let mut joined = whole[..counted].to_vec();
     joined.extend_from_slice(&resumed.finish().unwrap());
     assert_eq!(joined, whole);
+}
+
+/// Writes `plaintext` in 100,000-byte pieces until the writer fails.
+fn write_until_it_fails<W: Write>(encryptor: &mut FileEncryptor<W>, plaintext: &[u8]) {
+    let mut written = 0;
+    while written < plaintext.len() {
+        match encryptor.write(&plaintext[written..(written + 100_000).min(plaintext.len())]) {
+            Ok(n) => written += n,
+            Err(_) => break,
+        }
+    }
+}
+
+#[test]
+fn chunks_written_counts_a_batch_only_once_the_writer_took_all_of_it() {
+    let key = FileKey::from_bytes([5; 32]);
+    let chunk = 64 * 1024;
+    let options = FileOptions {
+        chunk_size: chunk as u32,
+    };
+    // 16 chunks of 64 KiB per batch, each chunk 64 KiB + 16 bytes sealed.
+    let batch = 16 * (chunk + 16);
+    // Three batches are sealed while writing (each once data beyond it came).
+    let plaintext = data(50 * chunk + 9);
+    let header_len = FileEncryptor::with_options(
+        Vec::new(),
+        &key,
+        options,
+        &mut ChaCha20Rng::from_seed([6; 32]),
+    )
+    .unwrap()
+    .header()
+    .len();
+    for (limit, counted) in [
+        (header_len, 0),
+        (header_len + 1, 0),
+        (header_len + batch - 1, 0),
+        (header_len + batch, 16),
+        (header_len + batch + 1, 16),
+        (header_len + 2 * batch - 1, 16),
+        (header_len + 2 * batch, 32),
+    ] {
+        let mut sink = BreaksAfter {
+            bytes: Vec::new(),
+            limit,
+        };
+        let mut rng = ChaCha20Rng::from_seed([6; 32]);
+        let mut encryptor =
+            FileEncryptor::with_options(&mut sink, &key, options, &mut rng).unwrap();
+        write_until_it_fails(&mut encryptor, &plaintext);
+        assert_eq!(
+            encryptor.chunks_written(),
+            counted,
+            "writer takes {limit} bytes"
+        );
+        // A failed writer stays failed: nothing more is sealed or counted.
+        assert!(encryptor.write(&plaintext[..1000]).is_err());
+        assert_eq!(encryptor.chunks_written(), counted);
+        assert!(encryptor.finish().is_err());
+        assert_eq!(sink.bytes.len(), limit, "the writer took all it could");
+    }
+}
+
+// ------------------------------------------- resuming over what already left
+
+/// Chunk size of the resume scenarios: 16 chunks per batch.
+const RESUME_CHUNK: usize = 64 * 1024;
+/// A sealed full chunk of the resume scenarios.
+const RESUME_SEALED: usize = RESUME_CHUNK + 16;
+
+/// An upload of `plaintext` under `key` that breaks once the writer took
+/// `limit` bytes, while writing or in `finish`.
+struct Interrupted {
+    header: Vec<u8>,
+    /// `chunks_written()` when it broke (before `finish`, if that broke).
+    done: u64,
+    /// Every byte the writer took: the header and the body so far.
+    stored: Vec<u8>,
+}
+
+impl Interrupted {
+    fn run(plaintext: &[u8], key: &FileKey, limit: usize) -> Self {
+        let options = FileOptions {
+            chunk_size: RESUME_CHUNK as u32,
+        };
+        let mut sink = BreaksAfter {
+            bytes: Vec::new(),
+            limit,
+        };
+        let mut rng = ChaCha20Rng::from_seed([6; 32]);
+        let mut encryptor = FileEncryptor::with_options(&mut sink, key, options, &mut rng).unwrap();
+        write_until_it_fails(&mut encryptor, plaintext);
+        let header = encryptor.header().to_vec();
+        let done = encryptor.chunks_written();
+        assert!(
+            encryptor.finish().is_err(),
+            "limit {limit}: the upload broke"
+        );
+        Interrupted {
+            header,
+            done,
+            stored: sink.bytes,
+        }
+    }
+
+    /// What left past the start of chunk `from`.
+    fn sent_from(&self, from: u64) -> Vec<u8> {
+        self.stored[self.header.len() + from as usize * RESUME_SEALED..].to_vec()
+    }
+
+    /// Resumes at chunk `from` with `plaintext` (the whole file's), telling
+    /// the encryptor what left past it. Returns what the resumed encryptor
+    /// wrote, whether or not it failed, and its error.
+    fn resume(
+        &self,
+        key: &FileKey,
+        from: u64,
+        sent: Vec<u8>,
+        plaintext: &[u8],
+    ) -> (Vec<u8>, Option<FileError>) {
+        let mut out = Vec::new();
+        let mut resumed = FileEncryptor::resume(&mut out, key, &self.header, from, sent).unwrap();
+        let rest = &plaintext[from as usize * RESUME_CHUNK..];
+        let error = match rest
+            .chunks(100_000)
+            .try_for_each(|piece| resumed.write_all(piece))
+        {
+            Err(error) => {
+                let error = FileError::from_io(&error).cloned().unwrap();
+                // Refused for good: later calls fail the same way.
+                let again = resumed.write(b"more").unwrap_err();
+                assert_eq!(FileError::from_io(&again), Some(&error));
+                assert_eq!(resumed.finish().err(), Some(error.clone()));
+                Some(error)
+            }
+            Ok(()) => resumed.finish().err(),
+        };
+        (out, error)
+    }
+}
+
+fn decrypts_to(file: &[u8], key: &FileKey, plaintext: &[u8]) {
+    let mut out = Vec::new();
+    FileDecryptor::new(Cursor::new(file), key)
+        .unwrap()
+        .read_to_end(&mut out)
+        .unwrap();
+    assert!(
+        out == plaintext,
+        "the file does not decrypt to the plaintext"
+    );
+}
+
+#[test]
+fn resuming_over_plaintext_changed_in_a_stored_chunk_is_refused_and_writes_none_of_it() {
+    let key = FileKey::from_bytes([5; 32]);
+    let plaintext = data(40 * RESUME_CHUNK + 9);
+    // Chunks 0..16 counted, 16..22 stored past the count, 22 in part.
+    let upload = Interrupted::run(&plaintext, &key, 1_500_000);
+    assert_eq!(upload.done, 16);
+    // The source changed in chunk 18, which had left in full.
+    let mut changed = plaintext.clone();
+    changed[18 * RESUME_CHUNK + 500] ^= 1;
+    for from in [0, 10, upload.done] {
+        let (out, error) = upload.resume(&key, from, upload.sent_from(from), &changed);
+        assert_eq!(
+            error,
+            Some(FileError::ResumeMismatch { index: 18 }),
+            "from {from}"
+        );
+        // A resumed encryptor seals 16 chunks a batch from `from` on: the
+        // batch holding chunk 18 was not written, chunk 18 least of all.
+        // The batches before it reproduced what left, byte for byte.
+        let refused_batch = from as usize + (18 - from as usize) / 16 * 16;
+        let from_start = upload.header.len() + from as usize * RESUME_SEALED;
+        assert!(upload.stored[from_start..].starts_with(&out), "from {from}");
+        assert_eq!(
+            out.len(),
+            (refused_batch - from as usize) * RESUME_SEALED,
+            "from {from}"
+        );
+    }
+    // Chunk 21, the last one that left in full, is checked to its last byte.
+    let mut changed = plaintext.clone();
+    changed[22 * RESUME_CHUNK - 1] ^= 1;
+    let (out, error) = upload.resume(&key, upload.done, upload.sent_from(upload.done), &changed);
+    assert_eq!(error, Some(FileError::ResumeMismatch { index: 21 }));
+    assert!(out.is_empty());
+}
+
+#[test]
+fn resuming_over_plaintext_changed_in_a_partly_stored_chunk_is_refused() {
+    let key = FileKey::from_bytes([5; 32]);
+    let plaintext = data(40 * RESUME_CHUNK + 9);
+    let upload = Interrupted::run(&plaintext, &key, 1_500_000);
+    let header_len = upload.header.len();
+    // What left of chunk 22: less than a chunk.
+    let partial = upload.stored.len() - header_len - 22 * RESUME_SEALED;
+    assert!(partial > 0 && partial < RESUME_CHUNK, "{partial}");
+    for at in [0, partial / 2, partial - 1] {
+        let mut changed = plaintext.clone();
+        changed[22 * RESUME_CHUNK + at] ^= 0x80;
+        let (out, error) =
+            upload.resume(&key, upload.done, upload.sent_from(upload.done), &changed);
+        assert_eq!(
+            error,
+            Some(FileError::ResumeMismatch { index: 22 }),
+            "at {at}"
+        );
+        assert!(out.is_empty(), "at {at}");
+    }
+    // A source that ends inside what left is refused too: what left says
+    // the file went on.
+    let shorter = &plaintext[..22 * RESUME_CHUNK + partial / 2];
+    let (_, error) = upload.resume(&key, upload.done, upload.sent_from(upload.done), shorter);
+    assert_eq!(error, Some(FileError::ResumeMismatch { index: 22 }));
+    let ends_before = &plaintext[..20 * RESUME_CHUNK];
+    let (_, error) = upload.resume(
+        &key,
+        upload.done,
+        upload.sent_from(upload.done),
+        ends_before,
+    );
+    assert!(
+        matches!(error, Some(FileError::ResumeMismatch { index: 19 | 20 })),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_change_past_what_left_of_a_chunk_is_sealed_and_the_file_decrypts() {
+    let key = FileKey::from_bytes([5; 32]);
+    let plaintext = data(40 * RESUME_CHUNK + 9);
+    let upload = Interrupted::run(&plaintext, &key, 1_500_000);
+    let partial = upload.stored.len() - upload.header.len() - 22 * RESUME_SEALED;
+    // The first byte of chunk 22 that never left, and a byte of a later chunk.
+    for at in [22 * RESUME_CHUNK + partial, 30 * RESUME_CHUNK] {
+        let mut changed = plaintext.clone();
+        changed[at] ^= 1;
+        let (out, error) =
+            upload.resume(&key, upload.done, upload.sent_from(upload.done), &changed);
+        assert_eq!(error, None, "at {at}");
+        // It reproduced what left, then went on with the new plaintext.
+        let counted = upload.header.len() + upload.done as usize * RESUME_SEALED;
+        let mut file = upload.stored[..counted].to_vec();
+        file.extend_from_slice(&out);
+        assert!(file.starts_with(&upload.stored), "at {at}");
+        decrypts_to(&file, &key, &changed);
+    }
+}
+
+#[test]
+fn resuming_with_the_same_plaintext_after_a_mid_batch_failure_reproduces_the_file() {
+    let key = FileKey::from_bytes([5; 32]);
+    let plaintext = data(40 * RESUME_CHUNK + 9);
+    let whole = encrypt(&plaintext, &key, RESUME_CHUNK as u32, 6);
+    let header_len = whole.len() - plaintext.len() - 41 * 16;
+    let batch = 16 * RESUME_SEALED;
+    for limit in [
+        header_len,                          // nothing of the body left
+        header_len + 100,                    // inside chunk 0
+        header_len + 3 * RESUME_SEALED,      // at a chunk boundary inside a batch
+        header_len + batch,                  // exactly one batch
+        1_500_000,                           // mid-batch, mid-chunk
+        header_len + 2 * batch + 5,          // just past the second batch
+        header_len + 40 * RESUME_SEALED + 3, // inside the final chunk, in finish
+        whole.len() - 1,                     // one byte short of the end
+    ] {
+        let upload = Interrupted::run(&plaintext, &key, limit);
+        assert_eq!(upload.stored, whole[..limit], "limit {limit}");
+        // From the count, or from any earlier chunk given what left after it.
+        for from in [upload.done, upload.done / 2, 0] {
+            let (out, error) = upload.resume(&key, from, upload.sent_from(from), &plaintext);
+            assert_eq!(error, None, "limit {limit}, from {from}");
+            let mut file = whole[..header_len + from as usize * RESUME_SEALED].to_vec();
+            file.extend_from_slice(&out);
+            assert!(
+                file == whole,
+                "limit {limit}, from {from}: not the same file"
+            );
+        }
+        decrypts_to(&whole, &key, &plaintext);
+    }
+}
+
+/// The chunk indices that `a` (a body from chunk 0, over `pt_a`) and `b`
+/// (a body from chunk `b_from`, over `pt_b`) both hold some of, where the
+/// plaintexts differ on the bytes both hold and the ciphertexts' XOR is the
+/// plaintexts' XOR: chunks sealed twice under one nonce over different
+/// plaintext.
+fn chunks_sealed_twice_over_different_plaintext(
+    a: &[u8],
+    pt_a: &[u8],
+    b: &[u8],
+    b_from: usize,
+    pt_b: &[u8],
+) -> Vec<usize> {
+    let mut reused = Vec::new();
+    for (i, piece_b) in b.chunks(RESUME_SEALED).enumerate() {
+        let index = b_from + i;
+        let Some(piece_a) = a.chunks(RESUME_SEALED).nth(index) else {
+            break;
+        };
+        let text = |pt: &[u8]| -> Vec<u8> {
+            pt.chunks(RESUME_CHUNK)
+                .nth(index)
+                .unwrap_or_default()
+                .to_vec()
+        };
+        let (text_a, text_b) = (text(pt_a), text(pt_b));
+        // Ciphertext bytes both hold (the tag left out).
+        let both = piece_a
+            .len()
+            .min(piece_b.len())
+            .min(text_a.len())
+            .min(text_b.len());
+        if text_a[..both] == text_b[..both] {
+            continue; // same plaintext: the same bytes, nothing learnt
+        }
+        let xor = |x: &[u8], y: &[u8]| -> Vec<u8> {
+            x[..both]
+                .iter()
+                .zip(&y[..both])
+                .map(|(x, y)| x ^ y)
+                .collect::<Vec<u8>>()
+        };
+        if xor(piece_a, piece_b) == xor(&text_a, &text_b) {
+            reused.push(index);
+        }
+    }
+    reused
+}
+
+#[test]
+fn the_xor_of_an_original_and_a_resumed_chunk_is_never_the_xor_of_their_plaintexts() {
+    let key = FileKey::from_bytes([5; 32]);
+    let plaintext = data(40 * RESUME_CHUNK + 9);
+    let (mut refused, mut accepted) = (0, 0);
+    for limit in [1_100_000, 1_500_000, 2_200_000] {
+        let upload = Interrupted::run(&plaintext, &key, limit);
+        let header_len = upload.header.len();
+        let original = &upload.stored[header_len..];
+        let left = original.len() / RESUME_CHUNK;
+        // Changes before, inside and after what left, and in the final chunk.
+        for at in [
+            0,
+            upload.done as usize * RESUME_CHUNK + 7,
+            (left - 1) * RESUME_CHUNK + 3,
+            original.len() - original.len() / RESUME_SEALED * 16 - 1,
+            original.len() + 1,
+            30 * RESUME_CHUNK,
+            plaintext.len() - 1,
+        ] {
+            let mut changed = plaintext.clone();
+            changed[at] ^= 0x5a;
+            // Inserted and dropped bytes shift every chunk after them.
+            let mut inserted = plaintext.clone();
+            inserted.insert(at, 0x5a);
+            let mut dropped = plaintext.clone();
+            dropped.remove(at);
+            for other in [&changed, &inserted, &dropped] {
+                for from in [0, upload.done / 2, upload.done] {
+                    let (out, error) = upload.resume(&key, from, upload.sent_from(from), other);
+                    if error.is_some() {
+                        refused += 1;
+                    } else {
+                        accepted += 1;
+                    }
+                    let reused = chunks_sealed_twice_over_different_plaintext(
+                        original,
+                        &plaintext,
+                        &out,
+                        from as usize,
+                        other,
+                    );
+                    assert!(
+                        reused.is_empty(),
+                        "limit {limit}, change at {at}, from {from}: chunks {reused:?}"
+                    );
+                }
+            }
+        }
+        // The check above does find a reused nonce: resuming while hiding
+        // what left past the count (the caller's duty not to) reuses them.
+        let mut changed = plaintext.clone();
+        changed[upload.done as usize * RESUME_CHUNK] ^= 0x5a;
+        let (out, error) = upload.resume(&key, upload.done, Vec::new(), &changed);
+        assert_eq!(error, None);
+        let reused = chunks_sealed_twice_over_different_plaintext(
+            original,
+            &plaintext,
+            &out,
+            upload.done as usize,
+            &changed,
+        );
+        assert_eq!(reused, vec![upload.done as usize], "limit {limit}");
+    }
+    assert!(
+        refused > 0 && accepted > 0,
+        "{refused} refused, {accepted} accepted"
+    );
 }
 
 #[test]

@@ -973,24 +973,24 @@ fn resume_with_a_header_from_another_key_or_tampered_is_refused() {
     let header = &sealed[..header_len(&sealed)];
     let other = FileKey::from_bytes([0x77; 32]);
     assert_eq!(
-        FileEncryptor::resume(Vec::new(), &other, header, 1).err(),
+        FileEncryptor::resume(Vec::new(), &other, header, 1, Vec::new()).err(),
         Some(FileError::HeaderAuthentication)
     );
     let mut tampered = header.to_vec();
     tampered[20] ^= 1;
     assert_eq!(
-        FileEncryptor::resume(Vec::new(), &key, &tampered, 1).err(),
+        FileEncryptor::resume(Vec::new(), &key, &tampered, 1, Vec::new()).err(),
         Some(FileError::HeaderAuthentication)
     );
     assert_eq!(
-        FileEncryptor::resume(Vec::new(), &key, &sealed[..header.len() + 1], 1).err(),
+        FileEncryptor::resume(Vec::new(), &key, &sealed[..header.len() + 1], 1, Vec::new()).err(),
         Some(FileError::Header(DecodeError::TrailingBytes))
     );
     assert_eq!(
-        FileEncryptor::resume(Vec::new(), &key, &header[..header.len() - 1], 1).err(),
+        FileEncryptor::resume(Vec::new(), &key, &header[..header.len() - 1], 1, Vec::new()).err(),
         Some(FileError::Header(DecodeError::Truncated))
     );
-    assert!(FileEncryptor::resume(Vec::new(), &key, header, 1).is_ok());
+    assert!(FileEncryptor::resume(Vec::new(), &key, header, 1, Vec::new()).is_ok());
 }
 
 // -------------------------------------------------------- after an error

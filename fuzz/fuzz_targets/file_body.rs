@@ -43,7 +43,7 @@ fn fixture() -> &'static Fixture {
         let key = FileKey::from_bytes(KEY);
         let plaintext: Vec<u8> = (0..3 * CHUNK + 100).map(|i| (i % 251) as u8).collect();
         // Resuming at chunk 0 writes the body under this header.
-        let mut encryptor = FileEncryptor::resume(Vec::new(), &key, &header, 0)
+        let mut encryptor = FileEncryptor::resume(Vec::new(), &key, &header, 0, Vec::new())
             .expect("the built-in header must verify under KEY");
         encryptor.write_all(&plaintext).expect("write");
         let body = encryptor.finish().expect("finish");

@@ -34,11 +34,14 @@ pub enum ErrorKind {
     /// or secret of the wrong length or form, a bundle for another device,
     /// an oversized plaintext or media clear header, a media configuration
     /// out of its bounds, a file encryption with no recipients or more than
-    /// the bound or with a chunk size out of range, a group ciphersuite this
-    /// build lacks.
+    /// the bound or with a chunk size out of range, a resumed file encryption
+    /// given no data or whose plaintext is not the interrupted one's, a group
+    /// ciphersuite this build lacks.
     ///
     /// Retrying cannot help. It is a bug in the app or bad user input: fix
-    /// the argument.
+    /// the argument. A file resume refused because the plaintext differs
+    /// from what was sent (the source changed) cannot be fixed: encrypt the
+    /// file again from the start with a new encryptor.
     InvalidInput,
     /// Received bytes (an envelope, a bundle, an identity, a QR payload, a
     /// file header, a group message, key package or welcome, a media frame)
@@ -459,6 +462,7 @@ impl FileError {
             FileError::NoRecipients
             | FileError::InvalidKey(_)
             | FileError::EmptyResume
+            | FileError::ResumeMismatch { .. }
             | FileError::TooManyRecipients { .. }
             | FileError::InvalidChunkSize(_) => ErrorKind::InvalidInput,
             FileError::Io(_) => ErrorKind::Io,

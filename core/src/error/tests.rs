@@ -203,6 +203,10 @@ fn each_file_error_has_the_intended_kind() {
         (FileError::NoRecipients, ErrorKind::InvalidInput),
         (FileError::InvalidKey("recipient"), ErrorKind::InvalidInput),
         (FileError::EmptyResume, ErrorKind::InvalidInput),
+        (
+            FileError::ResumeMismatch { index: 3 },
+            ErrorKind::InvalidInput,
+        ),
         (FileError::InvalidChunkSize(100), ErrorKind::InvalidInput),
         (
             FileError::TooManyRecipients {

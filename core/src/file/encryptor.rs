@@ -3,7 +3,11 @@
 //! the plaintext, counts the chunks, and seals a chunk only once data beyond
 //! it has arrived, so it is known not to be the last;
 //! [`FileEncryptor::finish`] seals the final chunk with the last flag and
-//! must be called. [`FileEncryptor::resume`] continues a file from any chunk.
+//! must be called. [`FileEncryptor::resume`] continues a file from any chunk,
+//! given every byte the interrupted encryption may have let out past it: it
+//! seals those chunks again and writes nothing until they reproduce these
+//! bytes exactly, so no chunk is ever sealed twice over different plaintext
+//! (`resume.rs`, ADR 0010).
 //!
 //! Memory stays constant: at most one batch of plaintext (about 1 MiB, at
 //! least one chunk) plus its ciphertext is held. A batch is sealed on the
@@ -23,6 +27,7 @@ use super::cipher::{ChunkCipher, FilePayload};
 use super::key::FileKey;
 use super::protocol;
 use super::recipients::Recipient;
+use super::resume::Sent;
 use super::{CHUNK_TAG_LEN, FileError, FileOptions};
 
 /// Plaintext gathered before a batch is sealed and written: few enough
@@ -40,8 +45,13 @@ pub struct FileEncryptor<W: Write> {
     buffer: Vec<u8>,
     /// Reused output of the last sealed batch (allocated once).
     sealed: Vec<u8>,
-    /// Set when a write failed: the output is incomplete, refuse to continue.
-    poisoned: bool,
+    /// What a resumed encryption must reproduce before it writes anything
+    /// new (empty for a new file).
+    sent: Sent,
+    /// Set when the encryptor must not go on, to the error every later
+    /// call returns: a write failed (the output is incomplete), or a resumed
+    /// chunk did not reproduce what was sent.
+    poisoned: Option<FileError>,
 }
 
 impl<W: Write> std::fmt::Debug for FileEncryptor<W> {
@@ -108,15 +118,42 @@ impl<W: Write> FileEncryptor<W> {
     ) -> Result<Self, FileError> {
         let (header, payload) = protocol::seal_header(key, options, recipients, rng)?;
         out.write_all(&header)?;
-        Ok(Self::continue_at(out, header, payload, 0))
+        Ok(Self::continue_at(out, header, payload, 0, Vec::new()))
     }
 
-    /// Resumes an interrupted encryption: `header` is the header written
-    /// before ([`FileEncryptor::header`], or the start of the partial
-    /// upload) and `chunks_written` how many chunks were sealed
-    /// ([`FileEncryptor::chunks_written`]). Write the plaintext from offset
-    /// `chunks_written * chunk_size` on; the output continues the file
-    /// byte for byte.
+    /// Resumes an interrupted encryption at chunk `from_chunk`, refusing to
+    /// seal any chunk over other plaintext than the interrupted one's
+    /// (ADR 0010, `docs/format/file.md#resumption`).
+    ///
+    /// - `header`: the header written before ([`FileEncryptor::header`], or
+    ///   the start of the partial output). It is not written again.
+    /// - `from_chunk`: the first chunk to seal again; chunks before it must
+    ///   already be in place at the destination. The interrupted
+    ///   encryptor's [`FileEncryptor::chunks_written`] is always one.
+    /// - `sent`: **every byte the interrupted encryption may have let out**
+    ///   from the start of chunk `from_chunk` on (from byte
+    ///   `header.len() + from_chunk * (chunk_size + 16)` of its output):
+    ///   the chunks and the part of a chunk the destination holds past that
+    ///   point, and anything handed to the writer that it may not have
+    ///   stored. Empty when nothing past chunk `from_chunk` left. Take it
+    ///   from your own record of what you wrote, or from a destination you
+    ///   trust to report all it received: a destination that holds back or
+    ///   alters bytes it received defeats the check.
+    ///
+    /// Write the plaintext from byte `from_chunk * chunk_size` on, then
+    /// [`FileEncryptor::finish`]. Each chunk sealed again is compared in
+    /// constant time with `sent` (a chunk of which only a part was sent,
+    /// with that part) before anything of it is written; the output is
+    /// the file from the start of chunk `from_chunk` on, and its first
+    /// `sent.len()` bytes are `sent` again: write it at that offset, or skip
+    /// what the destination already holds and append the rest. If the
+    /// plaintext differs from the interrupted encryption's anywhere in
+    /// `sent`, or ends before `sent` does, the write (or `finish`) fails with
+    /// [`FileError::ResumeMismatch`], nothing of that chunk or after it is
+    /// written, and the encryptor refuses to continue: encrypt the file
+    /// again from the start, with a new encryptor (a new header and salt).
+    ///
+    /// The encryptor holds `sent` until it has been reproduced.
     ///
     /// # Errors
     /// [`FileError::Header`], [`FileError::HeaderAuthentication`] when the
@@ -125,18 +162,26 @@ impl<W: Write> FileEncryptor<W> {
         out: W,
         key: &FileKey,
         header: &[u8],
-        chunks_written: u64,
+        from_chunk: u64,
+        sent: Vec<u8>,
     ) -> Result<Self, FileError> {
         let payload = protocol::open_header_bytes(header, key)?;
         Ok(Self::continue_at(
             out,
             header.to_vec(),
             payload,
-            chunks_written,
+            from_chunk,
+            sent,
         ))
     }
 
-    fn continue_at(out: W, header: Vec<u8>, payload: FilePayload, next_index: u64) -> Self {
+    fn continue_at(
+        out: W,
+        header: Vec<u8>,
+        payload: FilePayload,
+        next_index: u64,
+        sent: Vec<u8>,
+    ) -> Self {
         let chunk_size = payload.chunk_size() as usize;
         let batch_chunks = (BATCH_BYTES / chunk_size).max(1);
         Self {
@@ -148,7 +193,8 @@ impl<W: Write> FileEncryptor<W> {
             next_index,
             buffer: Vec::with_capacity(batch_chunks * chunk_size + 1),
             sealed: Vec::new(),
-            poisoned: false,
+            sent: Sent::new(next_index, sent, chunk_size),
+            poisoned: None,
         }
     }
 
@@ -157,7 +203,11 @@ impl<W: Write> FileEncryptor<W> {
         &self.header
     }
 
-    /// How many chunks have been sealed and written so far.
+    /// How many chunks have been sealed and written so far (from chunk 0,
+    /// for a resumed encryption too). A chunk is counted only once the writer
+    /// accepted all of it, so after a failed write this is a resume point;
+    /// the failed write may still have let out part of what follows, which
+    /// [`FileEncryptor::resume`] then needs as `sent`.
     pub fn chunks_written(&self) -> u64 {
         self.next_index
     }
@@ -181,8 +231,9 @@ impl<W: Write> FileEncryptor<W> {
     }
 
     /// Seals `plaintext` (whole chunks, none of them last) into the reused
-    /// output buffer and writes it. Counts the chunks only once written, so
-    /// `chunks_written` is always a safe resume point.
+    /// output buffer, checks it against what was sent, and writes it.
+    /// Counts the chunks only once written, so `chunks_written` is always a
+    /// resume point.
     fn seal_and_write(&mut self, plaintext: &[u8]) -> Result<(), FileError> {
         let count = plaintext.len() / self.chunk_size;
         let first = self.next_index;
@@ -194,6 +245,7 @@ impl<W: Write> FileEncryptor<W> {
         let result = self
             .cipher
             .seal_chunks_into(first, plaintext, self.chunk_size, &mut sealed)
+            .and_then(|()| self.reproduces_sent(first, &sealed))
             .and_then(|()| self.write_out(&sealed));
         self.sealed = sealed;
         result?;
@@ -201,26 +253,45 @@ impl<W: Write> FileEncryptor<W> {
         Ok(())
     }
 
+    /// Checks chunks sealed from index `first` against what the interrupted
+    /// encryption sent; a difference poisons the encryptor, before anything
+    /// of them is written.
+    fn reproduces_sent(&mut self, first: u64, sealed: &[u8]) -> Result<(), FileError> {
+        self.sent
+            .check(first, sealed)
+            .inspect_err(|error| self.poison(error.clone()))
+    }
+
     fn write_out(&mut self, bytes: &[u8]) -> Result<(), FileError> {
         if let Err(error) = self.out.write_all(bytes) {
-            self.poisoned = true;
+            self.poison(FileError::Io(
+                "an earlier write failed; the output is incomplete".into(),
+            ));
             return Err(error.into());
         }
         Ok(())
+    }
+
+    /// From now on every call fails with `error`.
+    fn poison(&mut self, error: FileError) {
+        self.poisoned.get_or_insert(error);
     }
 
     /// Seals the rest, the final chunk with the last flag, flushes, and
     /// returns the writer. Without it the file is incomplete (and a reader
     /// reports it truncated).
     ///
+    /// If `finish` fails, the chunks it sealed may have partly left: resume
+    /// from the count before the call, with everything written since.
+    ///
     /// # Errors
     /// [`FileError::Io`], [`FileError::EmptyResume`] when a resumed
-    /// encryption received no data.
+    /// encryption received no data, [`FileError::ResumeMismatch`] when a
+    /// resumed encryption's plaintext differs from what was sent or ends
+    /// before it.
     pub fn finish(mut self) -> Result<W, FileError> {
-        if self.poisoned {
-            return Err(FileError::Io(
-                "an earlier write failed; the output is incomplete".into(),
-            ));
+        if let Some(error) = self.poisoned.take() {
+            return Err(error);
         }
         let full_before_last = self.buffer.len().saturating_sub(1) / self.chunk_size;
         if full_before_last > 0 {
@@ -231,6 +302,8 @@ impl<W: Write> FileEncryptor<W> {
         }
         let mut last = std::mem::take(&mut self.buffer);
         self.cipher.seal(self.next_index, true, &mut last)?;
+        self.reproduces_sent(self.next_index, &last)?;
+        self.sent.check_end(self.next_index, last.len())?;
         self.write_out(&last)?;
         self.out.flush()?;
         Ok(self.out)
@@ -239,8 +312,8 @@ impl<W: Write> FileEncryptor<W> {
 
 impl<W: Write> Write for FileEncryptor<W> {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.poisoned {
-            return Err(FileError::Io("an earlier write failed".into()).into_io());
+        if let Some(error) = &self.poisoned {
+            return Err(error.clone().into_io());
         }
         // Nothing buffered and more than a batch given: seal whole batches
         // straight from the caller's slice, one batch at a time through the

@@ -14,7 +14,8 @@
 //! `docs/adr/0004-file-aead-backend.md`.
 //!
 //! - [`FileEncryptor`]: `impl Write`, with a mandatory [`FileEncryptor::finish`];
-//!   resumable from any chunk ([`FileEncryptor::resume`]).
+//!   resumable from any chunk given what the interrupted encryption sent past
+//!   it, which it must reproduce ([`FileEncryptor::resume`]).
 //! - [`encrypt_in_memory`] and [`encrypt_in_memory_into`]: a whole file in
 //!   memory, its chunks sealed on all cores (feature `parallel`); the same
 //!   bytes as the encryptor.
@@ -58,6 +59,7 @@ mod in_memory;
 mod key;
 mod protocol;
 mod recipients;
+mod resume;
 
 #[cfg(feature = "async")]
 pub use async_encryptor::AsyncFileEncryptor;
@@ -146,6 +148,21 @@ pub enum FileError {
     /// Resuming an encryption needs the rest of the plaintext; none came.
     #[error("a resumed encryption ended without data")]
     EmptyResume,
+    /// A resumed encryption ([`FileEncryptor::resume`]) did not reproduce
+    /// the bytes the interrupted one sent: chunk `index`, sealed again, differs
+    /// from what was sent of it, or the plaintext ended before what was sent
+    /// (`index` is then the first chunk left out). The plaintext is not the
+    /// interrupted encryption's (the source changed, or the wrong offset was
+    /// written), or `sent` is not what was sent. Nothing of that chunk or
+    /// after it was written, and the encryptor refuses every later call:
+    /// sealing other plaintext under a chunk's nonce would reveal the XOR of
+    /// the two plaintexts and GCM's authentication key. Encrypt the file
+    /// again from the start with a new encryptor (a new header).
+    #[error("resumed encryption differs from the interrupted one at chunk {index}")]
+    ResumeMismatch {
+        /// Zero-based index of the first chunk that was not reproduced.
+        index: u64,
+    },
     /// The chunk counter would overflow.
     #[error("chunk counter exhausted")]
     CounterExhausted,
