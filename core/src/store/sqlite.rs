@@ -836,4 +836,158 @@ mod tests {
             Err(StoreError::Corrupt { .. })
         ));
     }
+
+    /// The sealed value of a record exactly as it sits in the table.
+    fn raw_value(store: &SqliteStore, key: &str) -> Vec<u8> {
+        store
+            .lock()
+            .unwrap()
+            .connection
+            .query_row(
+                "SELECT value FROM records WHERE kind = ?1 AND key = ?2",
+                params![RecordKind::Session as u8, key],
+                |row| row.get(0),
+            )
+            .unwrap()
+    }
+
+    /// Whether the database or its WAL file holds `sealed` (its nonce and
+    /// first ciphertext bytes, enough to be unique).
+    fn on_disk(dir: &Path, sealed: &[u8]) -> bool {
+        let needle = &sealed[..29];
+        ["s.db", "s.db-wal"].iter().any(|name| {
+            std::fs::read(dir.join(name))
+                .unwrap_or_default()
+                .windows(needle.len())
+                .any(|window| window == needle)
+        })
+    }
+
+    #[test]
+    fn a_replaced_and_deleted_value_leaves_the_files_within_the_checkpoint_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("s.db"), &[7; 32]).unwrap();
+        put(&store, "bob", b"ratchet state 1");
+        let first = raw_value(&store, "bob");
+        put(&store, "bob", b"ratchet state 2");
+        let second = raw_value(&store, "bob");
+        let mut delete = Changeset::new();
+        delete.delete(RecordKind::Session, "bob");
+        store.commit(delete).unwrap();
+        // Some of the old values are still in the WAL at this point; after at
+        // most CHECKPOINT_EVERY commits in all, none is anywhere.
+        for i in 3..CHECKPOINT_EVERY {
+            put(&store, "carol", format!("other state {i}").as_bytes());
+        }
+        assert!(!on_disk(dir.path(), &first), "the replaced value survived");
+        assert!(!on_disk(dir.path(), &second), "the deleted value survived");
+        assert!(
+            std::fs::metadata(dir.path().join("s.db-wal"))
+                .map(|m| m.len())
+                .unwrap_or(0)
+                == 0,
+            "the WAL is truncated at the checkpoint"
+        );
+    }
+
+    #[test]
+    fn a_replaced_and_deleted_value_leaves_the_files_when_the_store_is_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("s.db"), &[7; 32]).unwrap();
+        put(&store, "bob", b"ratchet state 1");
+        let first = raw_value(&store, "bob");
+        put(&store, "bob", b"ratchet state 2");
+        let second = raw_value(&store, "bob");
+        let mut delete = Changeset::new();
+        delete.delete(RecordKind::Session, "bob");
+        store.commit(delete).unwrap();
+        assert!(
+            on_disk(dir.path(), &first) || on_disk(dir.path(), &second),
+            "before the checkpoint the WAL still holds an old page: the check can see it"
+        );
+        drop(store);
+        assert!(!on_disk(dir.path(), &first));
+        assert!(!on_disk(dir.path(), &second));
+    }
+
+    #[test]
+    fn a_version_2_database_migrates_and_keeps_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        let key = [5u8; 32];
+        // Exactly as schema version 2 wrote it: records without generations,
+        // value version 1 under the AAD without one, the key check.
+        let helper = SqliteStore::open_in_memory(&key).unwrap();
+        let seal_v1 = |aad: &[u8], value: &[u8]| helper.cipher.seal(VALUE_V1, aad, value).unwrap();
+        {
+            let connection = Connection::open(&path).unwrap();
+            connection.execute_batch(SCHEMA_V1).unwrap();
+            connection.execute_batch(MIGRATE_V1_TO_V2).unwrap();
+            for (name, value) in [("bob", &b"bob state"[..]), ("carol", b"carol state")] {
+                connection
+                    .execute(
+                        "INSERT INTO records (kind, key, value) VALUES (?1, ?2, ?3)",
+                        params![
+                            RecordKind::Session as u8,
+                            name,
+                            seal_v1(
+                                &aad(b"record", RecordKind::Session as u8, None, name),
+                                value
+                            )
+                        ],
+                    )
+                    .unwrap();
+            }
+            connection
+                .execute(
+                    "INSERT INTO meta (name, value) VALUES (?1, ?2)",
+                    params![
+                        KEY_CHECK_NAME,
+                        seal_v1(&aad(b"meta", 0, None, KEY_CHECK_NAME), KEY_CHECK_PLAINTEXT)
+                    ],
+                )
+                .unwrap();
+            connection.execute_batch("PRAGMA user_version = 2").unwrap();
+        }
+        let store = SqliteStore::open(&path, &key).unwrap();
+        for (name, value) in [("bob", &b"bob state"[..]), ("carol", b"carol state")] {
+            assert_eq!(
+                store
+                    .get(RecordKind::Session, name)
+                    .unwrap()
+                    .unwrap()
+                    .as_slice(),
+                value
+            );
+        }
+        assert_eq!(store.generation(), 0);
+        put(&store, "bob", b"newer");
+        assert_eq!(store.generation(), 1);
+        drop(store);
+        let store = SqliteStore::open(&path, &key).unwrap();
+        assert_eq!(
+            store
+                .get(RecordKind::Session, "bob")
+                .unwrap()
+                .unwrap()
+                .as_slice(),
+            b"newer"
+        );
+    }
+
+    #[test]
+    fn a_value_relabelled_with_another_generation_does_not_open() {
+        let store = SqliteStore::open_in_memory(&[7; 32]).unwrap();
+        put(&store, "bob", b"state");
+        store
+            .lock()
+            .unwrap()
+            .connection
+            .execute("UPDATE records SET gen = gen + 1", [])
+            .unwrap();
+        assert!(matches!(
+            store.get(RecordKind::Session, "bob"),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
 }
