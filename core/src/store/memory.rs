@@ -83,6 +83,10 @@ impl Store for MemoryStore {
         if !self.gate.is_mine() {
             self.gate.enter(BUSY_TIMEOUT)?;
         }
+        if changes.is_empty() {
+            self.gate.leave();
+            return self.lock().map(|state| state.generation);
+        }
         let result = self.lock().map(|mut state| {
             for change in changes.into_changes() {
                 match change {

@@ -343,15 +343,22 @@ pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10)
 /// own lock).
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
-    owner: std::sync::Mutex<Option<std::thread::ThreadId>>,
+    state: std::sync::Mutex<GateState>,
     released: std::sync::Condvar,
 }
 
+#[derive(Debug, Default)]
+struct GateState {
+    owner: Option<std::thread::ThreadId>,
+    /// Threads waiting in `enter`: `leave` wakes one only when there is one.
+    waiting: usize,
+}
+
 impl Gate {
-    fn owner(&self) -> std::sync::MutexGuard<'_, Option<std::thread::ThreadId>> {
+    fn state(&self) -> std::sync::MutexGuard<'_, GateState> {
         // The flag stays meaningful after a panic elsewhere: use it anyway.
-        match self.owner.lock() {
-            Ok(owner) => owner,
+        match self.state.lock() {
+            Ok(state) => state,
             Err(poisoned) => poisoned.into_inner(),
         }
     }
@@ -360,41 +367,53 @@ impl Gate {
     /// then holds it.
     pub(crate) fn enter(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
         let me = std::thread::current().id();
-        let started = std::time::Instant::now();
-        let owner = self.owner();
-        if *owner == Some(me) {
-            return Err(StoreError::Backend(
-                "an operation is already open on this store in this thread".into(),
-            ));
+        let mut state = self.state();
+        match state.owner {
+            None => {
+                state.owner = Some(me);
+                return Ok(());
+            }
+            Some(owner) if owner == me => {
+                return Err(StoreError::Backend(
+                    "an operation is already open on this store in this thread".into(),
+                ));
+            }
+            Some(_) => {}
         }
-        let (mut owner, _) = match self
+        let started = std::time::Instant::now();
+        state.waiting += 1;
+        let (mut state, _) = match self
             .released
-            .wait_timeout_while(owner, timeout, |owner| owner.is_some())
+            .wait_timeout_while(state, timeout, |state| state.owner.is_some())
         {
             Ok(waited) => waited,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if owner.is_some() {
+        state.waiting -= 1;
+        if state.owner.is_some() {
             return Err(StoreError::Busy {
                 waited_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             });
         }
-        *owner = Some(me);
+        state.owner = Some(me);
         Ok(())
     }
 
     /// Whether this thread holds the gate.
     pub(crate) fn is_mine(&self) -> bool {
-        *self.owner() == Some(std::thread::current().id())
+        self.state().owner == Some(std::thread::current().id())
     }
 
     /// Releases the gate if this thread holds it.
     pub(crate) fn leave(&self) {
-        let mut owner = self.owner();
-        if *owner == Some(std::thread::current().id()) {
-            *owner = None;
-            drop(owner);
-            self.released.notify_one();
+        let mut state = self.state();
+        if state.owner == Some(std::thread::current().id()) {
+            state.owner = None;
+            let waiting = state.waiting > 0;
+            drop(state);
+            if waiting {
+                self.released.notify_one();
+            }
         }
     }
 }
