@@ -50,7 +50,9 @@ pub mod session;
 pub mod store;
 mod trust;
 
-pub use client::{Client, Decrypted, MAX_PREKEYS_PER_CALL, RETAINED_SIGNED_PREKEYS};
+pub use client::{
+    Client, Decrypted, MAX_PREKEYS_PER_CALL, MessageId, RETAINED_SIGNED_PREKEYS, Received,
+};
 pub use codec::DecodeError;
 pub use error::{Error, ErrorKind};
 pub use group::{GroupCommit, GroupError, GroupEvent, GroupMember, JoinedGroup};

@@ -17,14 +17,15 @@
 //! they take turns, and a client that finds the store's generation moved
 //! since its own last commit drops its caches and reads the latest state.
 //!
-//! One file per concern: `prekeys.rs`, `sessions.rs`, `files.rs`,
-//! `groups.rs`, `media.rs`. A facade method is short: lock, call the
+//! One file per concern: `prekeys.rs`, `sessions.rs`, `receipts.rs`,
+//! `files.rs`, `groups.rs`, `media.rs`. A facade method is short: lock, call the
 //! protocol module, commit. Protocol modules never use this one.
 
 mod files;
 mod groups;
 mod media;
 mod prekeys;
+mod receipts;
 mod sessions;
 
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ use rand_core::{SeedableRng, TryRng};
 use zeroize::Zeroizing;
 
 pub use prekeys::{MAX_PREKEYS_PER_CALL, RETAINED_SIGNED_PREKEYS};
+pub use receipts::{MessageId, Received};
 pub use sessions::Decrypted;
 
 use crate::codec::{DecodeError, Reader, Writer};

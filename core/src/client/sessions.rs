@@ -5,7 +5,7 @@
 //! their safety numbers. The handshake and the ratchet are in
 //! [`crate::session`]; trust on first use in [`crate::trust`].
 
-use super::{Client, Inner, corrupt};
+use super::{Client, Inner, Txn, corrupt};
 use crate::error::Error;
 use crate::identity::{DeviceAddress, IdentityKey, PrekeyBundle, SafetyNumber, safety_number};
 use crate::session::{Envelope, ResponderKeys, Session, SessionRecord};
@@ -84,64 +84,79 @@ impl Client {
     /// (tampered, duplicate, too far ahead), [`Error::Store`]. In every
     /// case nothing changed.
     pub fn decrypt(&self, envelope: &[u8]) -> Result<Decrypted, Error> {
-        let envelope = Envelope::decode(envelope)?;
+        let envelope = self.decode_envelope(envelope)?;
+        self.run(|inner, txn| self.decrypt_in(inner, txn, &envelope))
+    }
+
+    /// Decodes an envelope and checks that it is addressed to this device.
+    pub(super) fn decode_envelope(&self, bytes: &[u8]) -> Result<Envelope, Error> {
+        let envelope = Envelope::decode(bytes)?;
         if envelope.recipient != self.address {
             return Err(Error::WrongRecipient {
                 recipient: envelope.recipient,
             });
         }
-        self.run(|inner, txn| {
-            let peer = envelope.sender.clone();
-            let mut record = inner.take_session_record(&peer)?;
-            let plaintext = if let Some(session) = record.find_mut(&envelope.session_id) {
-                let plaintext = session.decrypt(&mut inner.rng, &envelope)?;
-                record.promote(&envelope.session_id);
-                plaintext
-            } else if let Some(header) = &envelope.prekey {
-                TrustCheck::new(inner.store.as_ref(), &self.address, &self.identity).check(
-                    &peer,
-                    &header.identity.to_bytes(),
-                    true,
-                    &mut txn.changes,
-                )?;
-                let signed_prekey = inner.signed_prekey(header.signed_prekey_id)?;
-                let one_time_prekey = match header.one_time_prekey_id {
-                    Some(id) => Some(inner.one_time_prekey(id)?),
-                    None => None,
-                };
-                let pq_prekey = inner.pq_prekey(header.pq_prekey_id)?;
-                let mut session = Session::respond(
-                    &ResponderKeys {
-                        identity: &inner.identity,
-                        address: &self.address,
-                        signed_prekey: &signed_prekey,
-                        one_time_prekey: one_time_prekey.as_ref(),
-                        pq_prekey: &pq_prekey,
-                    },
-                    &envelope,
-                )?;
-                let plaintext = session.decrypt(&mut inner.rng, &envelope)?;
-                // PQXDH section 3.4: delete the one-time prekeys used.
-                if let Some(key) = &one_time_prekey {
-                    txn.changes
-                        .delete(RecordKind::OneTimePrekey, key.id.to_string());
-                }
-                if !pq_prekey.last_resort {
-                    txn.changes
-                        .delete(RecordKind::PqPrekey, pq_prekey.id.to_string());
-                }
-                record.install(session);
-                plaintext
-            } else {
-                return Err(Error::NoSession { address: peer });
+        Ok(envelope)
+    }
+
+    /// [`Client::decrypt`]'s work inside an operation: the plaintext, and
+    /// in `txn` the session record (and the prekeys consumed).
+    pub(super) fn decrypt_in(
+        &self,
+        inner: &mut Inner,
+        txn: &mut Txn,
+        envelope: &Envelope,
+    ) -> Result<Decrypted, Error> {
+        let peer = envelope.sender.clone();
+        let mut record = inner.take_session_record(&peer)?;
+        let plaintext = if let Some(session) = record.find_mut(&envelope.session_id) {
+            let plaintext = session.decrypt(&mut inner.rng, envelope)?;
+            record.promote(&envelope.session_id);
+            plaintext
+        } else if let Some(header) = &envelope.prekey {
+            TrustCheck::new(inner.store.as_ref(), &self.address, &self.identity).check(
+                &peer,
+                &header.identity.to_bytes(),
+                true,
+                &mut txn.changes,
+            )?;
+            let signed_prekey = inner.signed_prekey(header.signed_prekey_id)?;
+            let one_time_prekey = match header.one_time_prekey_id {
+                Some(id) => Some(inner.one_time_prekey(id)?),
+                None => None,
             };
-            txn.changes
-                .put(RecordKind::Session, peer.store_key(), record.encode());
-            txn.session = Some((peer.clone(), record));
-            Ok(Decrypted {
-                sender: peer,
-                plaintext,
-            })
+            let pq_prekey = inner.pq_prekey(header.pq_prekey_id)?;
+            let mut session = Session::respond(
+                &ResponderKeys {
+                    identity: &inner.identity,
+                    address: &self.address,
+                    signed_prekey: &signed_prekey,
+                    one_time_prekey: one_time_prekey.as_ref(),
+                    pq_prekey: &pq_prekey,
+                },
+                envelope,
+            )?;
+            let plaintext = session.decrypt(&mut inner.rng, envelope)?;
+            // PQXDH section 3.4: delete the one-time prekeys used.
+            if let Some(key) = &one_time_prekey {
+                txn.changes
+                    .delete(RecordKind::OneTimePrekey, key.id.to_string());
+            }
+            if !pq_prekey.last_resort {
+                txn.changes
+                    .delete(RecordKind::PqPrekey, pq_prekey.id.to_string());
+            }
+            record.install(session);
+            plaintext
+        } else {
+            return Err(Error::NoSession { address: peer });
+        };
+        txn.changes
+            .put(RecordKind::Session, peer.store_key(), record.encode());
+        txn.session = Some((peer.clone(), record));
+        Ok(Decrypted {
+            sender: peer,
+            plaintext,
         })
     }
 

@@ -46,11 +46,15 @@ pub enum RecordKind {
     /// Sealkit's per-group bookkeeping (messages buffered for a future
     /// epoch), by group id.
     Group = 9,
+    /// Messages decrypted with a receipt and not yet acknowledged by the
+    /// app ([`crate::Client::decrypt_with_receipt`]), by message id (64
+    /// lowercase hex digits).
+    Received = 10,
 }
 
 impl RecordKind {
     /// Every kind, for stores that enumerate.
-    pub const ALL: [RecordKind; 9] = [
+    pub const ALL: [RecordKind; 10] = [
         RecordKind::Identity,
         RecordKind::SignedPrekey,
         RecordKind::OneTimePrekey,
@@ -60,6 +64,7 @@ impl RecordKind {
         RecordKind::Meta,
         RecordKind::Mls,
         RecordKind::Group,
+        RecordKind::Received,
     ];
 
     /// The kind for a stored number.
