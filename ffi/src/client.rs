@@ -24,6 +24,29 @@ pub struct Decrypted {
     pub plaintext: Vec<u8>,
 }
 
+/// A message decrypted with a receipt: the client keeps it until the app
+/// acknowledges `id` (see [`SealkitClient::decrypt_with_receipt`]).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Received {
+    /// The message's 32-byte id: the same for every delivery of its
+    /// envelope. The app stores the message under it.
+    pub id: Vec<u8>,
+    /// The device that sent it, authenticated by the session.
+    pub sender: DeviceAddress,
+    /// The plaintext.
+    pub plaintext: Vec<u8>,
+}
+
+impl From<sealkit::Received> for Received {
+    fn from(received: sealkit::Received) -> Self {
+        Self {
+            id: received.id.as_bytes().to_vec(),
+            sender: (&received.sender).into(),
+            plaintext: received.plaintext,
+        }
+    }
+}
+
 /// One device's end-to-end encryption client. Safe to share between
 /// threads; calls are serialised.
 #[derive(Debug, uniffi::Object)]
@@ -213,6 +236,49 @@ impl SealkitClient {
             sender: (&decrypted.sender).into(),
             plaintext: decrypted.plaintext,
         })
+    }
+
+    /// Decrypts as [`SealkitClient::decrypt`] does and keeps the message
+    /// (sealed in the store, in the same commit) until
+    /// [`SealkitClient::acknowledge`]: a redelivery of the same envelope
+    /// returns the same message and id, and
+    /// [`SealkitClient::unacknowledged`] lists it after a crash. Store the
+    /// message by its id, then acknowledge it, then acknowledge the
+    /// envelope to the server: every message reaches the app exactly once.
+    ///
+    /// # Errors
+    /// As `decrypt`; `Duplicate` once the message was acknowledged (the
+    /// app has it: drop the envelope).
+    pub fn decrypt_with_receipt(&self, envelope: Vec<u8>) -> Result<Received, SealkitError> {
+        Ok(self.inner.decrypt_with_receipt(&envelope)?.into())
+    }
+
+    /// Deletes the kept copy of message `id` once the app has stored it.
+    /// Returns whether it was still kept; acknowledging again does nothing.
+    ///
+    /// # Errors
+    /// `InvalidInput` when `id` is not 32 bytes, `Storage`, `Closed`.
+    pub fn acknowledge(&self, id: Vec<u8>) -> Result<bool, SealkitError> {
+        let id: [u8; 32] = id
+            .try_into()
+            .map_err(|_| SealkitError::invalid_input("a message id is 32 bytes"))?;
+        Ok(self
+            .inner
+            .acknowledge(&sealkit::MessageId::from_bytes(id))?)
+    }
+
+    /// The messages decrypted with a receipt and not yet acknowledged, in
+    /// the order they were decrypted.
+    ///
+    /// # Errors
+    /// `Storage`, `Closed`.
+    pub fn unacknowledged(&self) -> Result<Vec<Received>, SealkitError> {
+        Ok(self
+            .inner
+            .unacknowledged()?
+            .into_iter()
+            .map(Received::from)
+            .collect())
     }
 
     /// The 60-digit safety number between this device and `peer`, the same

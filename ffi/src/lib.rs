@@ -5,7 +5,8 @@
 //! decision is made by the `sealkit` crate (the layering in `ARCHITECTURE.md`).
 //!
 //! - [`SealkitClient`]: one device's client, wrapping [`sealkit::Client`].
-//! - [`DeviceAddress`], [`Decrypted`], [`BundleSplit`]: plain records.
+//! - [`DeviceAddress`], [`Decrypted`], [`Received`], [`BundleSplit`]: plain
+//!   records.
 //! - [`take_bundle_for_session`]: what a key server does with a published
 //!   prekey bundle, for test servers and examples.
 //! - File encryption ([`sealkit::file`]): [`generate_file_key`],
@@ -41,7 +42,7 @@ mod media;
 
 pub use address::DeviceAddress;
 pub use bundle::{BundleSplit, take_bundle_for_session};
-pub use client::{Decrypted, SealkitClient};
+pub use client::{Decrypted, Received, SealkitClient};
 pub use error::SealkitError;
 pub use file::{
     FileIdentityKeys, decrypt_bytes, decrypt_file, decrypt_file_with_identity, decrypt_range,
