@@ -15,7 +15,7 @@ mod sqlite;
 
 pub use memory::MemoryStore;
 #[cfg(all(feature = "sqlite", not(target_arch = "wasm32")))]
-pub use sqlite::{CHECKPOINT_EVERY, SCHEMA_VERSION, SqliteStore};
+pub use sqlite::{CHECKPOINT_EVERY, OLD_VALUE_BOUND, SCHEMA_VERSION, SqliteStore};
 
 use thiserror::Error;
 /// Re-exported so that store implementations can name the value type.

@@ -21,9 +21,11 @@
 //! [`Store::commit`], so operations take turns and each sees the latest
 //! commit. Every commit is durable when it returns (WAL, `synchronous =
 //! FULL`). Deleted and replaced values are overwritten (`secure_delete`)
-//! and the WAL is checkpointed and truncated every
-//! [`CHECKPOINT_EVERY`] commits and when the store is dropped, so an old
-//! sealed value outlives its replacement by at most that many commits.
+//! and the WAL is checkpointed every [`CHECKPOINT_EVERY`] commits, after
+//! which SQLite writes it again from its start, over the old frames (a
+//! tail that the next cycle would not reach is truncated), and truncated
+//! when the store is dropped: an old sealed value outlives its replacement
+//! by at most [`OLD_VALUE_BOUND`] commits.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -39,9 +41,18 @@ use crate::crypto::kdf::{HmacKey, hkdf_sha256};
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = 3;
-/// How many commits an old sealed value may survive in the WAL file: the
-/// store checkpoints and truncates the WAL after this many of its commits.
+/// How many commits of this store make one WAL cycle: after that many,
+/// the store checkpoints the WAL and SQLite starts writing it again from
+/// its first frame, over the frames of the cycle before.
 pub const CHECKPOINT_EVERY: u32 = 16;
+/// How many commits of this store an old sealed value may survive in the
+/// files: the cycle that wrote it and the next one, which overwrites it in
+/// place or, where it writes less, truncates what it did not reach.
+pub const OLD_VALUE_BOUND: u32 = 2 * CHECKPOINT_EVERY;
+/// Size of the WAL file's header, and of each frame's header (SQLite's
+/// file format, section "The WAL File Format").
+const WAL_HEADER_LEN: u64 = 32;
+const WAL_FRAME_HEADER_LEN: u64 = 24;
 /// Version byte of a value sealed by schema 1 and 2 (no generation).
 const VALUE_V1: u8 = 1;
 /// Version byte of a value sealed by schema 3: `version || nonce ||
@@ -79,6 +90,9 @@ struct Db {
     /// The head as this store last committed or verified it.
     head: Head,
     commits_since_checkpoint: u32,
+    /// The WAL file and the size of one of its frames, to find frames left
+    /// beyond what the last cycle wrote (`None` for in-memory databases).
+    wal: Option<(std::path::PathBuf, u64)>,
 }
 
 /// The store's generation and the digest of its records.
@@ -179,6 +193,7 @@ impl SqliteStore {
         migrate(&mut connection, &cipher)?;
         let head = read_head(&connection, &cipher)?;
         verify(&connection, &cipher, &head)?;
+        let wal = wal_file(&connection)?;
         if head.generation < anchor {
             return Err(StoreError::RolledBack {
                 generation: head.generation,
@@ -190,6 +205,7 @@ impl SqliteStore {
                 connection,
                 head,
                 commits_since_checkpoint: 0,
+                wal,
             }),
             gate: Gate::default(),
             cipher,
@@ -258,18 +274,62 @@ impl SqliteStore {
         };
         db.head = head;
         db.commits_since_checkpoint += 1;
-        if db.commits_since_checkpoint >= CHECKPOINT_EVERY && checkpoint(&db.connection) {
+        if db.commits_since_checkpoint >= CHECKPOINT_EVERY && checkpoint(&db) {
             db.commits_since_checkpoint = 0;
         }
         Ok(head.generation)
     }
 }
 
-/// Copies the WAL into the database and truncates it to zero bytes, so
-/// that old page images (old sealed values) leave the WAL file. Whether it
-/// completed: another connection reading an older snapshot makes it stop
-/// short, and the next one tries again.
-fn checkpoint(connection: &Connection) -> bool {
+/// The WAL file of a database on disk and its frame size.
+fn wal_file(connection: &Connection) -> Result<Option<(std::path::PathBuf, u64)>, StoreError> {
+    let Some(path) = connection.path().filter(|path| !path.is_empty()) else {
+        return Ok(None);
+    };
+    let page_size: u32 = connection
+        .query_row("PRAGMA page_size", [], |row| row.get(0))
+        .map_err(backend)?;
+    let page_size = u64::from(page_size);
+    Ok(Some((
+        std::path::PathBuf::from(format!("{path}-wal")),
+        page_size + WAL_FRAME_HEADER_LEN,
+    )))
+}
+
+/// Ends a WAL cycle: copies the WAL into the database and makes the next
+/// commit write the WAL again from its first frame (`RESTART`), so the
+/// file keeps its size and each cycle overwrites the one before in place.
+/// Truncating instead on every cycle would make every commit grow the file,
+/// and a sync that must also write the file's new size costs about twice
+/// as much (ADR 0011). Where the file holds frames past the ones this cycle
+/// wrote (an earlier cycle was longer), the next cycle would not reach
+/// them, so the WAL is truncated. Whether the cycle ended: another
+/// connection reading an older snapshot makes the checkpoint stop short,
+/// and the next commit tries again.
+fn checkpoint(db: &Db) -> bool {
+    let restarted = db
+        .connection
+        .query_row("PRAGMA wal_checkpoint(RESTART)", [], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
+        });
+    let Ok((0, cycle_frames)) = restarted else {
+        return false;
+    };
+    let Some((path, frame_len)) = &db.wal else {
+        return true;
+    };
+    let file_frames = std::fs::metadata(path)
+        .map(|metadata| metadata.len().saturating_sub(WAL_HEADER_LEN) / frame_len)
+        .unwrap_or(0);
+    if file_frames <= u64::try_from(cycle_frames).unwrap_or(0) {
+        return true;
+    }
+    truncate_wal(&db.connection)
+}
+
+/// Copies the WAL into the database and truncates it to zero bytes.
+/// Whether it completed (as for [`checkpoint`]).
+fn truncate_wal(connection: &Connection) -> bool {
     connection
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
             row.get::<_, i64>(0)
@@ -284,7 +344,7 @@ impl Drop for SqliteStore {
             if !db.connection.is_autocommit() {
                 let _ = db.connection.execute_batch("ROLLBACK");
             }
-            checkpoint(&db.connection);
+            truncate_wal(&db.connection);
         }
     }
 }
@@ -851,20 +911,32 @@ mod tests {
             .unwrap()
     }
 
-    /// Whether the database or its WAL file holds `sealed` (its nonce and
-    /// first ciphertext bytes, enough to be unique).
+    /// Whether the database or its WAL file holds any part of `sealed`:
+    /// its first, middle or last 29 bytes (enough to be unique), so that a
+    /// value spread over several pages is found from any of them.
     fn on_disk(dir: &Path, sealed: &[u8]) -> bool {
-        let needle = &sealed[..29];
+        let middle = (sealed.len() / 2).min(sealed.len() - 29);
+        let needles = [
+            &sealed[..29],
+            &sealed[middle..middle + 29],
+            &sealed[sealed.len() - 29..],
+        ];
         ["s.db", "s.db-wal"].iter().any(|name| {
-            std::fs::read(dir.join(name))
-                .unwrap_or_default()
-                .windows(needle.len())
-                .any(|window| window == needle)
+            let bytes = std::fs::read(dir.join(name)).unwrap_or_default();
+            needles
+                .iter()
+                .any(|needle| bytes.windows(needle.len()).any(|window| window == *needle))
         })
     }
 
+    fn wal_len(dir: &Path) -> u64 {
+        std::fs::metadata(dir.join("s.db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    }
+
     #[test]
-    fn a_replaced_and_deleted_value_leaves_the_files_within_the_checkpoint_bound() {
+    fn a_replaced_and_deleted_value_leaves_the_files_within_the_bound() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("s.db"), &[7; 32]).unwrap();
         put(&store, "bob", b"ratchet state 1");
@@ -874,19 +946,61 @@ mod tests {
         let mut delete = Changeset::new();
         delete.delete(RecordKind::Session, "bob");
         store.commit(delete).unwrap();
-        // Some of the old values are still in the WAL at this point; after at
-        // most CHECKPOINT_EVERY commits in all, none is anywhere.
-        for i in 3..CHECKPOINT_EVERY {
+        assert!(
+            on_disk(dir.path(), &first) && on_disk(dir.path(), &second),
+            "right after the delete the WAL still holds both: the check can see them"
+        );
+        for i in 3..OLD_VALUE_BOUND {
             put(&store, "carol", format!("other state {i}").as_bytes());
         }
         assert!(!on_disk(dir.path(), &first), "the replaced value survived");
         assert!(!on_disk(dir.path(), &second), "the deleted value survived");
+    }
+
+    #[test]
+    fn frames_past_a_shorter_cycle_are_truncated_not_left_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("s.db"), &[7; 32]).unwrap();
+        // One cycle with a large value (many overflow pages, a long WAL)...
+        put(&store, "bob", &vec![0x55; 200_000]);
+        let large = raw_value(&store, "bob");
+        let mut delete = Changeset::new();
+        delete.delete(RecordKind::Session, "bob");
+        store.commit(delete).unwrap();
+        for i in 2..CHECKPOINT_EVERY {
+            put(&store, "carol", format!("other state {i}").as_bytes());
+        }
+        let long_wal = wal_len(dir.path());
+        assert!(long_wal > 200_000, "the first cycle's WAL holds the value");
+        // ...then cycles of small commits, which never reach the WAL's tail.
+        for i in 0..CHECKPOINT_EVERY {
+            put(&store, "carol", format!("small state {i}").as_bytes());
+        }
+        assert!(!on_disk(dir.path(), &large), "the large value survived");
+        assert!(wal_len(dir.path()) < long_wal / 4);
+    }
+
+    #[test]
+    fn in_steady_state_the_wal_is_overwritten_in_place_not_regrown() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("s.db"), &[7; 32]).unwrap();
+        let mut sizes = Vec::new();
+        for cycle in 0..8 {
+            for i in 0..CHECKPOINT_EVERY {
+                put(&store, "bob", format!("state {cycle} {i}").as_bytes());
+            }
+            // At the end of each cycle, after its checkpoint.
+            sizes.push(wal_len(dir.path()));
+        }
+        // The first cycle also holds the store's creation, so the second is
+        // shorter and truncates its tail; from the third on, every cycle
+        // writes the same frames over the last. Truncating every time would
+        // leave 0 here, and each commit of the next cycle would grow the
+        // file (a costlier sync).
+        assert!(sizes[2] > 0, "{sizes:?}");
         assert!(
-            std::fs::metadata(dir.path().join("s.db-wal"))
-                .map(|m| m.len())
-                .unwrap_or(0)
-                == 0,
-            "the WAL is truncated at the checkpoint"
+            sizes[2..].windows(2).all(|pair| pair[0] == pair[1]),
+            "{sizes:?}"
         );
     }
 
