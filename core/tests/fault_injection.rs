@@ -11,8 +11,8 @@
 //!
 //! CI runs a small count. The longer run (documented in
 //! `docs/adr/0012-exactly-once-delivery.md`):
-//! `SEALKIT_FAULT_ROUNDS=500 SEALKIT_FAULT_MESSAGES=3000 cargo test
-//! --release -p sealkit --test fault_injection -- --nocapture`; a run is
+//! `SEALKIT_FAULT_ROUNDS=400 SEALKIT_FAULT_MESSAGES=4000 cargo test
+//! -p sealkit --test fault_injection -- --nocapture`; a run is
 //! repeated with `SEALKIT_FAULT_SEED` (printed). The same kills against
 //! plain `decrypt`: the ignored test `plain_decrypt_under_the_same_kills`.
 #![allow(
