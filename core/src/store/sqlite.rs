@@ -230,9 +230,7 @@ impl SqliteStore {
     /// and that the records add up to the new digest.
     fn begin_transaction(&self) -> Result<u64, StoreError> {
         let mut db = self.lock()?;
-        db.connection
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(busy_or_backend)?;
+        run_cached(&db.connection, "BEGIN IMMEDIATE").map_err(busy_or_backend)?;
         let checked = read_head(&db.connection, &self.cipher).and_then(|head| {
             if head != db.head {
                 if head.generation <= db.head.generation {
@@ -263,7 +261,7 @@ impl SqliteStore {
         let mut db = self.lock()?;
         let written = write_changes(&db.connection, &self.cipher, db.head, changes);
         let head = match written.and_then(|head| {
-            db.connection.execute_batch("COMMIT").map_err(backend)?;
+            run_cached(&db.connection, "COMMIT").map_err(backend)?;
             Ok(head)
         }) {
             Ok(head) => head,
@@ -279,6 +277,15 @@ impl SqliteStore {
         }
         Ok(head.generation)
     }
+}
+
+/// Runs a statement that every operation runs (`BEGIN IMMEDIATE`,
+/// `COMMIT`) from the statement cache rather than parsing it again.
+fn run_cached(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(|_| ())
 }
 
 /// The WAL file of a database on disk and its frame size.
@@ -413,12 +420,12 @@ fn xor_into(digest: &mut [u8; 32], tag: &[u8; 32]) {
 /// [u8; 32] digest`.
 fn read_head(connection: &Connection, cipher: &RecordCipher) -> Result<Head, StoreError> {
     let sealed: Option<Vec<u8>> = connection
-        .query_row(
-            "SELECT value FROM meta WHERE name = ?1",
-            params![HEAD_NAME],
-            |row| row.get(0),
-        )
-        .optional()
+        .prepare_cached("SELECT value FROM meta WHERE name = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row(params![HEAD_NAME], |row| row.get(0))
+                .optional()
+        })
         .map_err(backend)?;
     let opened = sealed
         .and_then(|sealed| cipher.open_value(VALUE_V2, &aad(b"meta", 0, None, HEAD_NAME), &sealed))
