@@ -25,6 +25,7 @@ impl Client {
                 store: inner.store.as_ref(),
                 address: &self.address,
                 keys: &inner.identity,
+                rng: &inner.rng,
             };
             let staged = operation(&mut inner.groups, &context)?;
             Ok(txn.stage(staged))

@@ -31,8 +31,6 @@ mod sessions;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::{SeedableRng, TryRng};
 use zeroize::Zeroizing;
 
 pub use prekeys::{MAX_PREKEYS_PER_CALL, RETAINED_SIGNED_PREKEYS};
@@ -40,6 +38,7 @@ pub use receipts::{MessageId, Received};
 pub use sessions::Decrypted;
 
 use crate::codec::{DecodeError, Reader, Writer};
+use crate::crypto::rng::{RandomnessUnavailable, SecretRng};
 use crate::error::Error;
 use crate::group::{GroupCache, Staged, StagedGroup};
 use crate::identity::{DeviceAddress, IdentityKey, IdentityKeyPair};
@@ -54,7 +53,7 @@ const IDENTITY_RECORD_VERSION: u8 = 1;
 struct Inner {
     store: Arc<dyn Store>,
     identity: IdentityKeyPair,
-    rng: ChaCha20Rng,
+    rng: SecretRng,
     /// Prekey bookkeeping, exactly as last committed.
     meta: Meta,
     /// Decoded session records, exactly as last committed.
@@ -127,8 +126,11 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// Opens the client for device (`user_id`, `device_id`) on `store`,
-    /// creating its identity and signed prekeys on first use. Randomness
-    /// comes from the operating system.
+    /// creating its identity and signed prekeys on first use. Every secret
+    /// (identity, prekey, ephemeral, ratchet, ML-KEM and MLS keys) is drawn
+    /// from the operating system's generator when it is needed; the client
+    /// keeps no generator state, so a memory snapshot of the process does
+    /// not regenerate the secrets drawn before or after it.
     ///
     /// # Errors
     /// [`Error::Identity`] for an invalid address, [`Error::InvalidInput`]
@@ -139,18 +141,17 @@ impl Client {
         user_id: &str,
         device_id: &str,
     ) -> Result<Self, Error> {
-        let mut seed = [0u8; 32];
-        getrandom::SysRng
-            .try_fill_bytes(&mut seed)
-            .map_err(|_| Error::Internal("no system randomness".into()))?;
-        Self::open_with_seed(store, user_id, device_id, seed)
+        Self::open_with_rng(store, user_id, device_id, SecretRng::os())
     }
 
-    /// As [`Client::open`] with a seeded ChaCha20 generator: deterministic,
-    /// for tests, benchmarks and known-answer vectors. Never use a fixed seed
-    /// in production, and never reopen a store with a seed used before: the
-    /// generator restarts from the seed, so the reopened client would repeat
-    /// its ratchet keys (and peers would reject or, worse, reuse its keys).
+    /// As [`Client::open`] with every secret drawn from one ChaCha20 stream
+    /// from `seed`: deterministic, for tests, benchmarks and known-answer
+    /// vectors only. What it gives up: the seed, or a memory snapshot of the
+    /// stream, regenerates every secret the client drew since it opened and
+    /// every one it will draw (no forward secrecy against a snapshot). Never
+    /// use it in production, and never reopen a store with a seed used
+    /// before: the stream restarts from the seed, so the reopened client
+    /// would repeat its ratchet keys.
     ///
     /// # Errors
     /// As [`Client::open`].
@@ -160,8 +161,16 @@ impl Client {
         device_id: &str,
         seed: [u8; 32],
     ) -> Result<Self, Error> {
+        Self::open_with_rng(store, user_id, device_id, SecretRng::seeded(seed))
+    }
+
+    fn open_with_rng<S: Store + 'static>(
+        store: S,
+        user_id: &str,
+        device_id: &str,
+        mut rng: SecretRng,
+    ) -> Result<Self, Error> {
         let address = DeviceAddress::new(user_id, device_id)?;
-        let mut rng = ChaCha20Rng::from_seed(seed);
         let store: Arc<dyn Store> = Arc::new(store);
         // Under one store operation, so that two processes opening a new
         // store at once do not both create an identity.
@@ -189,6 +198,7 @@ impl Client {
                 (identity, meta)
             }
         };
+        rng.check().map_err(no_randomness)?;
         let generation = operation.commit(changes)?;
         Ok(Self {
             address,
@@ -283,7 +293,11 @@ impl Client {
             inner.reload(store_operation.generation())?;
         }
         let mut txn = Txn::default();
-        let output = operation(inner, &mut txn)?;
+        let output = operation(inner, &mut txn);
+        // Nothing drawn from a failed system generator is committed or
+        // handed out.
+        inner.rng.check().map_err(no_randomness)?;
+        let output = output?;
         inner.generation = store_operation.commit(txn.changes)?;
         if let Some((peer, record)) = txn.session {
             inner.sessions.insert(peer, record);
@@ -299,6 +313,10 @@ impl Client {
         }
         Ok(output)
     }
+}
+
+fn no_randomness(_: RandomnessUnavailable) -> Error {
+    Error::Internal("no system randomness".into())
 }
 
 fn corrupt(kind: RecordKind, key: &str) -> Error {
@@ -328,4 +346,50 @@ fn decode_identity(bytes: &[u8]) -> Result<(DeviceAddress, IdentityKeyPair), Dec
     let secret = Zeroizing::new(r.array::<64>()?);
     r.finish()?;
     Ok((address, IdentityKeyPair::from_secret_bytes(&secret)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::OneTimePrekey;
+
+    /// The next one-time prekey `client` publishes, and the one an attacker
+    /// holding a memory snapshot of its generator, taken just before,
+    /// would compute.
+    fn next_prekey_and_its_prediction(client: &Client) -> ([u8; 32], [u8; 32]) {
+        let mut snapshot = client.lock().unwrap().rng.snapshot();
+        let bundle = client.prekey_bundle(1).unwrap();
+        let published = &bundle.one_time[0];
+        let predicted = OneTimePrekey::generate(&mut snapshot, published.id).public();
+        (published.key, predicted.key)
+    }
+
+    #[test]
+    fn a_memory_snapshot_of_an_opened_client_does_not_predict_its_next_secret() {
+        let client = Client::open(MemoryStore::new(), "alice", "phone").unwrap();
+        let (published, predicted) = next_prekey_and_its_prediction(&client);
+        assert_ne!(published, predicted);
+    }
+
+    #[test]
+    fn a_memory_snapshot_of_a_seeded_client_predicts_it_which_is_what_the_seed_gives_up() {
+        let client = Client::open_with_seed(MemoryStore::new(), "alice", "phone", [3; 32]).unwrap();
+        let (published, predicted) = next_prekey_and_its_prediction(&client);
+        assert_eq!(published, predicted);
+    }
+
+    #[test]
+    fn a_failed_system_generator_commits_and_returns_nothing() {
+        let client = Client::open(MemoryStore::new(), "alice", "phone").unwrap();
+        let generation = client.lock().unwrap().generation;
+        // As if the system generator failed during the next operation.
+        client.lock().unwrap().rng.fail_next();
+        let error = client.prekey_bundle(2).unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Internal);
+        assert_eq!(client.lock().unwrap().generation, generation);
+        assert!(
+            client.prekey_bundle(2).is_ok(),
+            "the next operation draws again"
+        );
+    }
 }

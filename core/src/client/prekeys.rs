@@ -8,7 +8,7 @@
 //! next one-time id ‖ u32 next ML-KEM id ‖ count-prefixed retained signed
 //! ids ‖ count-prefixed retained last-resort ids`.
 
-use rand_chacha::ChaCha20Rng;
+use crate::crypto::rng::SecretRng;
 use zeroize::Zeroizing;
 
 use super::{Client, Inner, corrupt};
@@ -47,7 +47,7 @@ impl Meta {
     /// The bookkeeping of a new device, with its first signed prekeys
     /// added to `changes`.
     pub(super) fn first(
-        rng: &mut ChaCha20Rng,
+        rng: &mut SecretRng,
         identity: &IdentityKeyPair,
         changes: &mut Changeset,
     ) -> Result<Self, Error> {
@@ -252,7 +252,7 @@ fn load_pq_prekey(store: &dyn Store, id: u32) -> Result<PqPrekey, Error> {
 }
 
 fn add_signed_prekeys(
-    rng: &mut ChaCha20Rng,
+    rng: &mut SecretRng,
     identity: &IdentityKeyPair,
     meta: &mut Meta,
     changes: &mut Changeset,

@@ -5,6 +5,7 @@
 pub(crate) mod aead;
 pub(crate) mod kdf;
 pub(crate) mod mlkem;
+pub(crate) mod rng;
 pub(crate) mod secret;
 pub(crate) mod x25519;
 

@@ -1,21 +1,24 @@
 //! The openmls provider of one group operation: openmls's RustCrypto for
-//! cryptography and randomness, and a [`GroupStorage`] overlay on Sealkit's
-//! store, so that everything openmls writes joins the operation's single
-//! transaction.
+//! cryptography, the client's [`SecretRng`] for randomness (not the
+//! ChaCha20 stream RustCrypto seeds once and keeps), and a
+//! [`GroupStorage`] overlay on Sealkit's store, so that everything openmls
+//! writes joins the operation's single transaction.
 
 use openmls_rust_crypto::RustCrypto;
 use openmls_traits::OpenMlsProvider;
 
 use super::storage::GroupStorage;
+use crate::crypto::rng::SecretRng;
 
 pub(super) struct Provider<'a> {
     pub(super) crypto: &'a RustCrypto,
+    pub(super) rand: &'a SecretRng,
     pub(super) storage: GroupStorage<'a>,
 }
 
 impl<'a> OpenMlsProvider for Provider<'a> {
     type CryptoProvider = RustCrypto;
-    type RandProvider = RustCrypto;
+    type RandProvider = SecretRng;
     type StorageProvider = GroupStorage<'a>;
 
     fn storage(&self) -> &Self::StorageProvider {
@@ -27,6 +30,6 @@ impl<'a> OpenMlsProvider for Provider<'a> {
     }
 
     fn rand(&self) -> &Self::RandProvider {
-        self.crypto
+        self.rand
     }
 }

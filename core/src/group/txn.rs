@@ -22,6 +22,7 @@ use super::errors::storage_error;
 use super::provider::Provider;
 use super::record::GroupRecord;
 use super::storage::GroupStorage;
+use crate::crypto::rng::SecretRng;
 use crate::error::Error;
 use crate::identity::{DeviceAddress, IdentityKey, IdentityKeyPair};
 use crate::store::{Changeset, RecordKind, Store, StoreError};
@@ -36,6 +37,8 @@ pub(crate) struct GroupContext<'a> {
     /// This device's identity keys (its MLS signature key is their Ed25519
     /// half).
     pub(crate) keys: &'a IdentityKeyPair,
+    /// The client's generator: openmls draws its secrets from it.
+    pub(crate) rng: &'a SecretRng,
 }
 
 /// openmls objects kept between operations: the crypto provider and the
@@ -151,6 +154,7 @@ impl<'a> GroupTxn<'a> {
             store: context.store,
             provider: Provider {
                 crypto,
+                rand: context.rng,
                 storage: GroupStorage::new(context.store),
             },
             signer: DeviceSigner(context.keys),
@@ -237,6 +241,7 @@ mod tests {
         address: DeviceAddress,
         keys: IdentityKeyPair,
         cache: GroupCache,
+        rng: SecretRng,
     }
 
     impl Device {
@@ -246,6 +251,7 @@ mod tests {
                 address: DeviceAddress::new(user, "phone").unwrap(),
                 keys: IdentityKeyPair::generate(&mut ChaCha20Rng::from_seed([seed; 32])),
                 cache: GroupCache::default(),
+                rng: SecretRng::seeded([seed.wrapping_add(100); 32]),
             }
         }
 
@@ -258,6 +264,7 @@ mod tests {
                 store: &self.store,
                 address: &self.address,
                 keys: &self.keys,
+                rng: &self.rng,
             };
             let staged = operation(&mut self.cache, &context)?;
             self.store.commit(staged.changes)?;
