@@ -8,8 +8,9 @@
 
 use std::sync::Arc;
 
-use sealkit::session::{MAX_SKIPPED_KEYS, SessionError};
-use sealkit::store::MemoryStore;
+use sealkit::session::SessionRecord;
+use sealkit::session::{MAX_RECEIVER_CHAINS, MAX_SKIPPED_KEYS, SessionError};
+use sealkit::store::{MemoryStore, RecordKind, Store};
 use sealkit::{Client, DeviceAddress, Error, ErrorKind};
 
 fn pair() -> (Client, Client) {
@@ -199,5 +200,63 @@ fn a_message_whose_key_was_evicted_is_key_evicted_and_a_replay_is_a_duplicate() 
     assert_eq!(
         bob.decrypt(&held_back[2]).unwrap().plaintext,
         b"held back 2"
+    );
+}
+
+#[test]
+fn a_skipped_key_is_deleted_with_its_chain_after_max_receiver_chains_ratchet_steps() {
+    let alice = Client::open_with_seed(MemoryStore::new(), "alice", "phone", [1; 32]).unwrap();
+    let bob_store = Arc::new(MemoryStore::new());
+    let bob = Client::open_with_seed(Arc::clone(&bob_store), "bob", "laptop", [2; 32]).unwrap();
+    bob.decrypt(&start(&alice, &bob)).unwrap();
+    // Alice's chain after the first reply: the network holds back its first
+    // two messages and delivers the third, so Bob keeps two skipped keys.
+    alice
+        .decrypt(&bob.encrypt(alice.address(), None, b"reply").unwrap())
+        .unwrap();
+    let held_back: Vec<_> = (0..2)
+        .map(|i| alice.encrypt(bob.address(), None, &[i]).unwrap())
+        .collect();
+    bob.decrypt(&alice.encrypt(bob.address(), None, b"third").unwrap())
+        .unwrap();
+    // Bob's stored session with Alice, his only one.
+    let skipped = |store: &MemoryStore| {
+        let keys = store.keys(RecordKind::Session).unwrap();
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        let bytes = store.get(RecordKind::Session, &keys[0]).unwrap().unwrap();
+        let record = SessionRecord::decode(&bytes).unwrap();
+        record.current().unwrap().skipped_keys()
+    };
+    assert_eq!(skipped(&bob_store), 2);
+    // After MAX_RECEIVER_CHAINS DH ratchet steps Alice's held-back chain is
+    // the oldest Bob remembers: one of its messages still decrypts.
+    let round_trip = |round: usize| {
+        alice
+            .decrypt(&bob.encrypt(alice.address(), None, b"ping").unwrap())
+            .unwrap();
+        let pong = alice
+            .encrypt(bob.address(), None, format!("pong {round}").as_bytes())
+            .unwrap();
+        bob.decrypt(&pong).unwrap();
+    };
+    for round in 0..MAX_RECEIVER_CHAINS {
+        round_trip(round);
+    }
+    assert_eq!(bob.decrypt(&held_back[0]).unwrap().plaintext, [0]);
+    assert_eq!(skipped(&bob_store), 1);
+    // The next step moves the chain out of the window: its last skipped key
+    // is deleted with it, and its message is refused.
+    round_trip(MAX_RECEIVER_CHAINS);
+    assert_eq!(skipped(&bob_store), 0);
+    assert_eq!(
+        bob.decrypt(&held_back[1]),
+        Err(Error::Session(SessionError::KeyEvicted))
+    );
+    // The same after Bob's client is reopened from its store.
+    drop(bob);
+    let bob = Client::open_with_seed(bob_store, "bob", "laptop", [3; 32]).unwrap();
+    assert_eq!(
+        bob.decrypt(&held_back[1]),
+        Err(Error::Session(SessionError::KeyEvicted))
     );
 }

@@ -28,7 +28,10 @@ pub const MAX_FORWARD_JUMP: u32 = 25_000;
 /// are refused with [`SessionError::KeyEvicted`].
 pub const MAX_SKIPPED_KEYS: usize = 2_000;
 /// Previous remote ratchet keys remembered to recognise replays of old
-/// chains without a DH step (libsignal keeps 5 receiver chains).
+/// chains without a DH step (libsignal keeps 5 receiver chains). The
+/// skipped keys of a chain that leaves this window are deleted with it
+/// (Double Ratchet spec, section 6.4): a message held back for more than
+/// this many DH ratchet steps is refused as `KeyEvicted`.
 pub const MAX_RECEIVER_CHAINS: usize = 5;
 
 /// Our ratchet key pair `DHs`. The public half is derived once, on first
@@ -297,7 +300,9 @@ impl RatchetState {
         if let Some(previous) = self.their_ratchet.replace(header.ratchet_key) {
             self.old_ratchets.push_back(previous);
             while self.old_ratchets.len() > MAX_RECEIVER_CHAINS {
-                let _ = self.old_ratchets.pop_front();
+                if let Some(expired) = self.old_ratchets.pop_front() {
+                    self.skipped.expire_chain(&expired);
+                }
             }
         }
         self.root = root;

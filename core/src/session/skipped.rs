@@ -83,6 +83,22 @@ impl SkippedKeys {
         }
     }
 
+    /// Drops every key of the chain of `ratchet_key` (its chain left the
+    /// window of remembered receiving chains: Double Ratchet spec, section
+    /// 6.4, "Deletion of skipped message keys"), leaving runs of evicted
+    /// indices as for any eviction, so that its late messages are
+    /// `KeyEvicted`.
+    pub(crate) fn expire_chain(&mut self, ratchet_key: &[u8; 32]) {
+        let (expired, kept): (VecDeque<SkippedKey>, VecDeque<SkippedKey>) =
+            std::mem::take(&mut self.keys)
+                .into_iter()
+                .partition(|key| &key.ratchet_key == ratchet_key);
+        self.keys = kept;
+        for key in &expired {
+            self.record_eviction(key);
+        }
+    }
+
     fn record_eviction(&mut self, key: &SkippedKey) {
         if let Some(run) = self.evicted.back_mut()
             && run.ratchet_key == key.ratchet_key
@@ -150,6 +166,22 @@ mod tests {
             .evicted_runs()
             .map(|run| (run.ratchet_key[0], run.first, run.last))
             .collect()
+    }
+
+    #[test]
+    fn an_expired_chain_loses_every_key_and_leaves_runs_of_its_gaps() {
+        let mut skipped = SkippedKeys::default();
+        skipped.extend(keys(1, 0..3), 20);
+        skipped.extend(keys(2, 0..2), 20);
+        skipped.extend(keys(1, 3..6), 20);
+        // Message 2 of chain 1 was decrypted: its key is gone already.
+        let (position, _) = skipped.find(&[1; 32], 2).unwrap();
+        skipped.remove(position);
+        skipped.expire_chain(&[1; 32]);
+        assert_eq!(skipped.len(), 2);
+        assert!(skipped.iter().all(|key| key.ratchet_key == [2; 32]));
+        assert_eq!(runs(&skipped), vec![(1, 0, 1), (1, 3, 5)]);
+        assert!(!skipped.was_evicted(&[1; 32], 2), "decrypted, not evicted");
     }
 
     #[test]
