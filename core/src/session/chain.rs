@@ -49,6 +49,12 @@ pub(crate) struct ChainKey {
     pub(crate) index: u32,
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Chain steps this thread has taken: tests bound a decrypt's work.
+    pub(crate) static STEPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 impl ChainKey {
     /// The message key at `self.index`: `HMAC-SHA256(CK, 0x01)`.
     #[cfg(test)]
@@ -72,6 +78,8 @@ impl ChainKey {
     /// (after 2^32 - 1 messages in one chain).
     pub(crate) fn step(&self) -> Option<(MessageKey, ChainKey)> {
         let index = self.index.checked_add(1)?;
+        #[cfg(test)]
+        STEPS.with(|steps| steps.set(steps.get() + 1));
         let mac = HmacKey::new(self.key.as_bytes());
         Some((
             MessageKey {

@@ -80,13 +80,9 @@ fn dh(ours: &X25519Secret, theirs: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>, Ses
     ours.diffie_hellman(theirs).ok_or(SessionError::WeakKey)
 }
 
-/// Keys from `chain` up to (not including) `until`, and the chain after them.
-fn skip_keys(
-    chain: &ChainKey,
-    until: u32,
-    ratchet_key: &[u8; 32],
-    out: &mut Vec<SkippedKey>,
-) -> Result<ChainKey, SessionError> {
+/// [`SessionError::TooFarAhead`] when reaching message `until` from `chain`
+/// would take more than [`MAX_FORWARD_JUMP`] steps.
+fn check_jump(chain: &ChainKey, until: u32) -> Result<(), SessionError> {
     let jump = u64::from(until).saturating_sub(u64::from(chain.index));
     if jump > u64::from(MAX_FORWARD_JUMP) {
         return Err(SessionError::TooFarAhead {
@@ -94,6 +90,17 @@ fn skip_keys(
             max: MAX_FORWARD_JUMP,
         });
     }
+    Ok(())
+}
+
+/// Keys from `chain` up to (not including) `until`, and the chain after them.
+fn skip_keys(
+    chain: &ChainKey,
+    until: u32,
+    ratchet_key: &[u8; 32],
+    out: &mut Vec<SkippedKey>,
+) -> Result<ChainKey, SessionError> {
+    check_jump(chain, until)?;
     let mut chain = chain.clone();
     while chain.index < until {
         let (key, next) = chain.step().ok_or(SessionError::CounterExhausted)?;
@@ -263,15 +270,18 @@ impl RatchetState {
             return Err(SessionError::KeyEvicted);
         }
 
-        // A new remote ratchet key: SkipMessageKeys(state, header.pn), then DHRatchet.
-        // Both forward jumps are checked before any DH is computed.
+        // A new remote ratchet key: SkipMessageKeys(state, header.pn), then
+        // DHRatchet. The keys of the old chain up to `PN` depend on the old
+        // chain alone, so they are derived once the message authenticates
+        // (the header, `PN` included, is in the AEAD's associated data): a
+        // forged envelope costs one DH and at most MAX_FORWARD_JUMP steps of
+        // the new chain, not another MAX_FORWARD_JUMP of the old one. The
+        // result is the spec's. Both forward jumps are checked before any DH.
         let old_chain = match (&self.receiving, &self.their_ratchet) {
-            (Some(chain), Some(their)) => Some(skip_keys(
-                chain,
-                header.previous_chain_length,
-                their,
-                &mut new_skipped,
-            )?),
+            (Some(chain), Some(their)) => {
+                check_jump(chain, header.previous_chain_length)?;
+                Some((chain, their))
+            }
             _ => None,
         };
         if header.index > MAX_FORWARD_JUMP {
@@ -280,18 +290,22 @@ impl RatchetState {
                 max: MAX_FORWARD_JUMP,
             });
         }
-        drop(old_chain);
         let (root, receiving) = self
             .root
             .step(&*dh(&self.our_ratchet.secret, &header.ratchet_key)?);
+        let mut new_chain_skipped = Vec::new();
         let receiving = skip_keys(
             &receiving,
             header.index,
             &header.ratchet_key,
-            &mut new_skipped,
+            &mut new_chain_skipped,
         )?;
         let (key, receiving_next) = receiving.step().ok_or(SessionError::CounterExhausted)?;
         let plaintext = open(&key)?;
+        if let Some((chain, their)) = old_chain {
+            skip_keys(chain, header.previous_chain_length, their, &mut new_skipped)?;
+        }
+        new_skipped.append(&mut new_chain_skipped);
 
         // Authenticated: now draw our next ratchet key pair and commit. Its
         // sending chain is derived by our next `next_sending` (see there).
@@ -311,5 +325,59 @@ impl RatchetState {
         self.receiving = Some(receiving_next);
         self.skipped.extend(new_skipped, MAX_SKIPPED_KEYS);
         Ok(plaintext)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    use super::*;
+    use crate::session::chain::STEPS;
+
+    /// Alice and Bob right after the initial agreement, and Bob having
+    /// received Alice's first message: he has a receiving chain.
+    fn bob_with_a_receiving_chain() -> (RatchetState, ChaCha20Rng) {
+        let mut rng = ChaCha20Rng::from_seed([4; 32]);
+        let shared = Secret32::new([9; 32]);
+        let bob_prekey = X25519Secret::random(&mut rng);
+        let mut alice =
+            RatchetState::initiator(&mut rng, &shared, bob_prekey.public_key()).unwrap();
+        let mut bob = RatchetState::responder(&shared, bob_prekey);
+        let (header, key) = alice.next_sending().unwrap();
+        bob.decrypt(&mut rng, &header, |candidate| {
+            assert_eq!(candidate.key, key.key);
+            Ok(Vec::new())
+        })
+        .unwrap();
+        assert!(bob.receiving.is_some());
+        (bob, rng)
+    }
+
+    /// The chain steps Bob takes on an envelope that fails to authenticate.
+    fn steps_for_a_forgery(previous_chain_length: u32, index: u32) -> u64 {
+        let (mut bob, mut rng) = bob_with_a_receiving_chain();
+        let forged = RatchetHeader {
+            ratchet_key: X25519Secret::random(&mut rng).public_key(),
+            previous_chain_length,
+            index,
+        };
+        let before = STEPS.with(std::cell::Cell::get);
+        let refused = bob.decrypt(&mut rng, &forged, |_| Err(SessionError::Decrypt));
+        assert_eq!(refused, Err(SessionError::Decrypt));
+        STEPS.with(std::cell::Cell::get) - before
+    }
+
+    #[test]
+    fn a_forged_envelope_derives_nothing_of_the_previous_chain_before_it_authenticates() {
+        // PN is the header's claim about the old chain: before the message
+        // authenticates, none of its MAX_FORWARD_JUMP keys is derived.
+        assert_eq!(steps_for_a_forgery(MAX_FORWARD_JUMP, 0), 1);
+        // The worst forgery costs one new chain's jump and its message key.
+        assert_eq!(
+            steps_for_a_forgery(MAX_FORWARD_JUMP, MAX_FORWARD_JUMP),
+            u64::from(MAX_FORWARD_JUMP) + 1
+        );
     }
 }
