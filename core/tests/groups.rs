@@ -819,3 +819,17 @@ fn a_large_welcome_checks_every_member() {
     leaves.sort_unstable();
     assert_eq!(leaves, (0..41).collect::<Vec<u32>>());
 }
+
+#[test]
+fn the_sframe_base_key_is_not_exported_past_the_counter_reservation() {
+    let alice = client("alice");
+    let bob = client("bob");
+    form_group(&alice, &[&bob]);
+    let refused = alice.export_group_secret(GROUP, sealkit::media::EXPORTER_LABEL, b"", 16);
+    assert!(
+        matches!(refused, Err(Error::InvalidInput(_))),
+        "{refused:?}"
+    );
+    // Other labels export, the same for every member.
+    assert_eq!(secret(&alice), secret(&bob));
+}

@@ -235,7 +235,10 @@ impl Client {
     ///
     /// # Errors
     /// [`GroupError::UnknownGroup`](crate::GroupError::UnknownGroup), [`Error::InvalidInput`] for a length
-    /// the hash cannot produce, [`Error::Store`].
+    /// the hash cannot produce or for the SFrame base-key label
+    /// ([`media::EXPORTER_LABEL`](crate::media::EXPORTER_LABEL): use
+    /// [`Client::group_media`], which reserves SFrame counters with the key),
+    /// [`Error::Store`].
     pub fn export_group_secret(
         &self,
         group_id: &str,

@@ -11,7 +11,11 @@ use super::txn::{GroupCache, GroupContext, Staged};
 use crate::error::Error;
 use crate::media::{EXPORTER_LABEL, EpochSecret, MediaCipherSuite, exporter_length};
 
-/// `MLS-Exporter(label, context, length)` of the current epoch.
+/// `MLS-Exporter(label, context, length)` of the current epoch. The SFrame
+/// base-key label is refused: its secret is handed out only with a
+/// reserved range of SFrame counters ([`media_epoch_secret`]), and the same
+/// key exported here would let an app seal frames under counters another
+/// media context also uses (nonce reuse).
 ///
 /// # Errors
 /// As `Client::export_group_secret`.
@@ -23,6 +27,11 @@ pub(crate) fn export_secret(
     exporter_context: &[u8],
     length: usize,
 ) -> Result<Staged<Zeroizing<Vec<u8>>>, Error> {
+    if label == EXPORTER_LABEL {
+        return Err(Error::InvalidInput(format!(
+            "the exporter label {EXPORTER_LABEL:?} is reserved for group media keys"
+        )));
+    }
     cache.operate(context, group_id, |txn, group| {
         group
             .export_secret(txn.provider.crypto, label, exporter_context, length)
