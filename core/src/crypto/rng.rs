@@ -46,7 +46,8 @@ impl std::fmt::Debug for SecretRng {
     }
 }
 
-/// The system generator failed (openmls's view of [`SecretRng::check`]).
+/// The system generator failed (what [`SecretRng::check`] and openmls's
+/// draws report).
 #[derive(Debug, thiserror::Error)]
 #[error("the system's random number generator failed")]
 pub(crate) struct RandomnessUnavailable;
@@ -88,6 +89,17 @@ impl SecretRng {
     /// [`RandomnessUnavailable`] when one was not.
     pub(crate) fn check(&self) -> Result<(), RandomnessUnavailable> {
         if self.failed.replace(false) {
+            Err(RandomnessUnavailable)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// As [`SecretRng::check`] but keeps the record of a failure, so that
+    /// the operation's own check still sees it whatever openmls does with
+    /// the error.
+    fn served(&self) -> Result<(), RandomnessUnavailable> {
+        if self.failed.get() {
             Err(RandomnessUnavailable)
         } else {
             Ok(())
@@ -145,13 +157,13 @@ impl OpenMlsRand for SecretRng {
     fn random_array<const N: usize>(&self) -> Result<[u8; N], Self::Error> {
         let mut out = [0u8; N];
         self.fill(&mut out);
-        self.check().map(|()| out)
+        self.served().map(|()| out)
     }
 
     fn random_vec(&self, len: usize) -> Result<Vec<u8>, Self::Error> {
         let mut out = vec![0u8; len];
         self.fill(&mut out);
-        self.check().map(|()| out)
+        self.served().map(|()| out)
     }
 }
 
@@ -198,6 +210,7 @@ mod tests {
         let rng = SecretRng::os();
         rng.fail_next();
         assert!(rng.random_vec(16).is_err());
+        assert!(rng.check().is_err(), "openmls's error does not hide it");
         rng.fail_next();
         assert!(rng.check().is_err());
         assert!(rng.check().is_ok(), "the record of a failure is cleared");
