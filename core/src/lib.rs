@@ -55,5 +55,5 @@ pub use client::{
 };
 pub use codec::DecodeError;
 pub use error::{Error, ErrorKind};
-pub use group::{GroupCommit, GroupError, GroupEvent, GroupMember, JoinedGroup};
+pub use group::{GroupCommit, GroupError, GroupEvent, GroupMember, JoinedGroup, MemberTrust};
 pub use identity::{DeviceAddress, IdentityKey, PrekeyBundle, SafetyNumber};

@@ -1,12 +1,17 @@
 //! Trust on first use: which identity key this device trusts for each
-//! remote device, and the one check every operation makes before it talks
-//! to a device (a session set up from a bundle or an initial message, a
-//! member added to or found in a group).
+//! remote device, and the checks every operation makes before it talks to
+//! a device.
 //!
-//! The first identity seen for a device becomes trusted; a different one
-//! later is refused with [`Error::UntrustedIdentity`] until the app trusts
-//! it explicitly (after the user compared safety numbers). A device's own
-//! address is trusted with its own identity only.
+//! Only a 1:1 session sets that trust: the first identity a session meets
+//! for a device (in the bundle it starts from, or the initial message it
+//! answers, where PQXDH proves both halves of the key) becomes trusted; a
+//! different one later is refused with [`Error::UntrustedIdentity`] until
+//! the app trusts it explicitly (after the user compared safety numbers).
+//! A group never sets it ([`TrustCheck::member`]): a credential in a group
+//! is only what the member who added it claims, so it could otherwise
+//! pre-empt the real device's first session. Group members are checked
+//! against it instead, on entry and on every message they send. A device's
+//! own address is trusted with its own identity only.
 //!
 //! Identities are compared as their 64-byte encodings, so the check decodes
 //! no key: a caller hands over bytes that were already validated (a bundle's
@@ -23,6 +28,7 @@ use zeroize::Zeroizing;
 
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::error::Error;
+use crate::group::MemberTrust;
 use crate::identity::{DeviceAddress, IDENTITY_KEY_LEN, IdentityKey};
 use crate::store::{Changeset, RecordKind, Store, StoreError};
 
@@ -107,7 +113,7 @@ pub(crate) enum Trusted {
     /// The identity was trusted already (or is this device's own).
     Known,
     /// No identity was trusted for the device: this one is trusted from now
-    /// on (or will be, for a check that does not record).
+    /// on.
     FirstUse,
 }
 
@@ -136,11 +142,10 @@ impl<'a> TrustCheck<'a> {
         }
     }
 
-    /// The single trust-on-first-use check. An identity differing from the
-    /// trusted one is refused; one seen for the first time is trusted:
-    /// with `record`, its record is added to `changes` (and remembered for
-    /// the rest of the operation); without, nothing is written (a commit of
-    /// this device's own records its new members when it is confirmed).
+    /// The trust-on-first-use check of a 1:1 session. An identity
+    /// differing from the trusted one is refused; one seen for the first
+    /// time is trusted: its record is added to `changes` (and remembered
+    /// for the rest of the operation).
     ///
     /// # Errors
     /// [`Error::UntrustedIdentity`]; [`Error::Store`], also for a corrupt
@@ -149,18 +154,39 @@ impl<'a> TrustCheck<'a> {
         &mut self,
         peer: &DeviceAddress,
         identity: &IdentityBytes,
-        record: bool,
         changes: &mut Changeset,
     ) -> Result<Trusted, Error> {
-        let untrusted = || Error::UntrustedIdentity {
-            address: peer.clone(),
-        };
+        match self.member(peer, identity)? {
+            MemberTrust::Trusted => Ok(Trusted::Known),
+            MemberTrust::Untrusted => Err(untrusted(peer)),
+            MemberTrust::Unverified => {
+                changes.put(
+                    RecordKind::TrustedIdentity,
+                    peer.store_key(),
+                    encode_record(identity),
+                );
+                self.decided.insert(peer.clone(), *identity);
+                Ok(Trusted::FirstUse)
+            }
+        }
+    }
+
+    /// How a group member's identity stands against the trusted one,
+    /// recording nothing: a group never sets trust.
+    ///
+    /// # Errors
+    /// [`Error::Store`], also for a corrupt record.
+    pub(crate) fn member(
+        &mut self,
+        peer: &DeviceAddress,
+        identity: &IdentityBytes,
+    ) -> Result<MemberTrust, Error> {
         if peer == self.own_address {
-            return if identity == &self.own_identity {
-                Ok(Trusted::Known)
+            return Ok(if identity == &self.own_identity {
+                MemberTrust::Trusted
             } else {
-                Err(untrusted())
-            };
+                MemberTrust::Untrusted
+            });
         }
         let trusted = match self.decided.get(peer) {
             Some(identity) => Some(*identity),
@@ -172,21 +198,33 @@ impl<'a> TrustCheck<'a> {
                 }
             }
         };
-        match trusted {
-            Some(trusted) if &trusted == identity => Ok(Trusted::Known),
-            Some(_) => Err(untrusted()),
-            None => {
-                if record {
-                    changes.put(
-                        RecordKind::TrustedIdentity,
-                        peer.store_key(),
-                        encode_record(identity),
-                    );
-                    self.decided.insert(peer.clone(), *identity);
-                }
-                Ok(Trusted::FirstUse)
-            }
+        Ok(match trusted {
+            Some(trusted) if &trusted == identity => MemberTrust::Trusted,
+            Some(_) => MemberTrust::Untrusted,
+            None => MemberTrust::Unverified,
+        })
+    }
+
+    /// [`TrustCheck::member`] for a member that must not be untrusted: one
+    /// entering a group or sending to it.
+    ///
+    /// # Errors
+    /// [`Error::UntrustedIdentity`]; [`Error::Store`].
+    pub(crate) fn admit(
+        &mut self,
+        peer: &DeviceAddress,
+        identity: &IdentityBytes,
+    ) -> Result<MemberTrust, Error> {
+        match self.member(peer, identity)? {
+            MemberTrust::Untrusted => Err(untrusted(peer)),
+            trust => Ok(trust),
         }
+    }
+}
+
+fn untrusted(peer: &DeviceAddress) -> Error {
+    Error::UntrustedIdentity {
+        address: peer.clone(),
     }
 }
 
@@ -232,16 +270,16 @@ mod tests {
         let mut check = TrustCheck::new(&store, &me, &identity(1));
         let first = identity(2).to_bytes();
         assert_eq!(
-            check.check(&bob, &first, true, &mut changes).unwrap(),
+            check.check(&bob, &first, &mut changes).unwrap(),
             Trusted::FirstUse
         );
         // Within the same operation, before the commit, the decision holds.
         assert_eq!(
-            check.check(&bob, &first, true, &mut changes).unwrap(),
+            check.check(&bob, &first, &mut changes).unwrap(),
             Trusted::Known
         );
         assert_eq!(
-            check.check(&bob, &identity(9).to_bytes(), true, &mut changes),
+            check.check(&bob, &identity(9).to_bytes(), &mut changes),
             Err(Error::UntrustedIdentity {
                 address: bob.clone()
             })
@@ -252,26 +290,53 @@ mod tests {
         let mut changes = Changeset::new();
         let mut check = TrustCheck::new(&store, &me, &identity(1));
         assert_eq!(
-            check.check(&bob, &first, true, &mut changes).unwrap(),
+            check.check(&bob, &first, &mut changes).unwrap(),
             Trusted::Known
         );
         assert!(changes.is_empty());
     }
 
     #[test]
-    fn a_check_that_does_not_record_writes_nothing() {
+    fn a_group_member_is_checked_against_the_trusted_identity_and_records_nothing() {
         let store = MemoryStore::new();
         let me = address("alice");
+        let carol = address("carol");
         let mut changes = Changeset::new();
         let mut check = TrustCheck::new(&store, &me, &identity(1));
-        let carol = address("carol");
+        let claimed = identity(4).to_bytes();
+        assert_eq!(
+            check.member(&carol, &claimed).unwrap(),
+            MemberTrust::Unverified
+        );
+        assert_eq!(
+            check.admit(&carol, &claimed).unwrap(),
+            MemberTrust::Unverified
+        );
+        // Nothing was decided: a session still meets Carol for the first time.
         assert_eq!(
             check
-                .check(&carol, &identity(4).to_bytes(), false, &mut changes)
+                .check(&carol, &identity(5).to_bytes(), &mut changes)
                 .unwrap(),
             Trusted::FirstUse
         );
-        assert!(changes.is_empty());
+        assert_eq!(
+            check.member(&carol, &claimed).unwrap(),
+            MemberTrust::Untrusted
+        );
+        assert_eq!(
+            check.admit(&carol, &claimed),
+            Err(Error::UntrustedIdentity {
+                address: carol.clone()
+            })
+        );
+        assert_eq!(
+            check.member(&carol, &identity(5).to_bytes()).unwrap(),
+            MemberTrust::Trusted
+        );
+        assert_eq!(
+            check.member(&me, &identity(2).to_bytes()).unwrap(),
+            MemberTrust::Untrusted
+        );
     }
 
     #[test]
@@ -282,12 +347,12 @@ mod tests {
         let mut check = TrustCheck::new(&store, &me, &identity(1));
         assert_eq!(
             check
-                .check(&me, &identity(1).to_bytes(), true, &mut changes)
+                .check(&me, &identity(1).to_bytes(), &mut changes)
                 .unwrap(),
             Trusted::Known
         );
         assert_eq!(
-            check.check(&me, &identity(2).to_bytes(), true, &mut changes),
+            check.check(&me, &identity(2).to_bytes(), &mut changes),
             Err(Error::UntrustedIdentity {
                 address: me.clone()
             })
@@ -309,7 +374,7 @@ mod tests {
         let me = address("alice");
         let mut check = TrustCheck::new(&store, &me, &identity(1));
         let error = check
-            .check(&bob, &identity(2).to_bytes(), true, &mut Changeset::new())
+            .check(&bob, &identity(2).to_bytes(), &mut Changeset::new())
             .unwrap_err();
         assert!(matches!(error, Error::Store(StoreError::Corrupt { .. })));
         assert!(matches!(

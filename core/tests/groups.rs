@@ -18,7 +18,7 @@ use sealkit::group::{GroupError, MAX_PAST_EPOCHS, ProposalKind};
 #[cfg(feature = "sqlite")]
 use sealkit::store::SqliteStore;
 use sealkit::store::{MemoryStore, StoreError};
-use sealkit::{Client, DeviceAddress, Error, GroupEvent};
+use sealkit::{Client, DeviceAddress, Error, GroupEvent, MemberTrust};
 
 mod common;
 use common::FailingStore;
@@ -179,11 +179,8 @@ fn removed_device_reads_nothing_after_and_joiner_nothing_before_across_restarts(
     let events = a.c().process_group_message(&addition.commit).unwrap();
     assert!(events.iter().any(|event| matches!(
         event,
-        GroupEvent::MembersAdded { members, .. } if members[0].device == addr("dave")
-    )));
-    assert!(events.iter().any(|event| matches!(
-        event,
-        GroupEvent::NewIdentity { member, .. } if member.device == addr("dave")
+        GroupEvent::MembersAdded { members, .. }
+            if members[0].device == addr("dave") && members[0].trust == MemberTrust::Unverified
     )));
     let joined = d
         .c()
@@ -416,7 +413,7 @@ fn a_discarded_commit_leaves_the_group_as_it_was() {
 }
 
 #[test]
-fn a_changed_identity_is_refused_and_a_new_one_reported() {
+fn a_member_whose_identity_is_not_the_trusted_one_is_refused() {
     let alice = client("alice");
     let bob = client("bob");
     // Alice already trusts a different key for bob/phone.
@@ -454,7 +451,7 @@ fn a_changed_identity_is_refused_and_a_new_one_reported() {
         .trust_identity(&addr("alice"), alice.identity())
         .unwrap();
     let joined = carol.join_group(&welcome).unwrap();
-    assert!(joined.new_identities.is_empty());
+    assert!(joined.unverified.is_empty());
     assert_eq!(
         carol.trusted_identity(&addr("alice")).unwrap().as_ref(),
         Some(alice.identity())
@@ -462,7 +459,7 @@ fn a_changed_identity_is_refused_and_a_new_one_reported() {
 }
 
 #[test]
-fn first_seen_identities_are_reported_and_then_trusted() {
+fn members_known_only_from_a_group_are_reported_unverified_and_never_trusted() {
     let alice = client("alice");
     let bob = client("bob");
     let carol = client("carol");
@@ -471,24 +468,22 @@ fn first_seen_identities_are_reported_and_then_trusted() {
         .add_group_members(GROUP, &[carol.key_packages(1).unwrap().remove(0)])
         .unwrap();
     alice.confirm_group_commit(GROUP).unwrap();
-    // Bob sees Carol for the first time: reported, then trusted.
+    // Bob meets Carol only in the group: reported unverified, trusted for
+    // nothing outside it.
     let events = bob.process_group_message(&commit.commit).unwrap();
     assert!(events.iter().any(|event| matches!(
         event,
-        GroupEvent::NewIdentity { member, .. } if member.device == addr("carol") && &member.identity == carol.identity()
+        GroupEvent::MembersAdded { members, .. }
+            if members[0].device == addr("carol")
+                && &members[0].identity == carol.identity()
+                && members[0].trust == MemberTrust::Unverified
     )));
-    assert_eq!(
-        bob.trusted_identity(&addr("carol")).unwrap().as_ref(),
-        Some(carol.identity())
-    );
+    assert_eq!(bob.trusted_identity(&addr("carol")).unwrap(), None);
     let joined = carol.join_group(commit.welcome.as_ref().unwrap()).unwrap();
-    let mut new = joined.new_identities.clone();
-    new.sort_by_key(ToString::to_string);
-    assert_eq!(new, vec![addr("alice"), addr("bob")]);
-    assert_eq!(
-        carol.trusted_identity(&addr("bob")).unwrap().as_ref(),
-        Some(bob.identity())
-    );
+    let mut unverified = joined.unverified.clone();
+    unverified.sort_by_key(ToString::to_string);
+    assert_eq!(unverified, vec![addr("alice"), addr("bob")]);
+    assert_eq!(carol.trusted_identity(&addr("bob")).unwrap(), None);
 }
 
 #[test]
@@ -734,40 +729,38 @@ fn media_contexts_built_again_never_reuse_a_counter() {
 }
 
 #[test]
-fn the_committer_trusts_new_members_when_its_commit_is_confirmed() {
+fn the_committer_reports_its_new_members_unverified_when_its_commit_is_confirmed() {
     let alice = client("alice");
     let bob = client("bob");
     let carol = client("carol");
     alice.create_group(GROUP).unwrap();
     let package = bob.key_packages(1).unwrap().remove(0);
-    // A discarded commit trusts nobody.
     alice
         .add_group_members(GROUP, std::slice::from_ref(&package))
         .unwrap();
     alice.discard_group_commit(GROUP).unwrap();
-    assert_eq!(alice.trusted_identity(&addr("bob")).unwrap(), None);
-    // A confirmed one reports and trusts each new identity, with its leaf.
+    // A confirmed commit reports each new member, with its leaf and trust.
     let packages = [package, carol.key_packages(1).unwrap().remove(0)];
     alice.add_group_members(GROUP, &packages).unwrap();
     let events = alice.confirm_group_commit(GROUP).unwrap();
-    let mut new: Vec<(String, u32)> = events
+    let mut added: Vec<(String, u32, MemberTrust)> = events
         .iter()
         .filter_map(|event| match event {
-            GroupEvent::NewIdentity { member, .. } => {
-                Some((member.device.to_string(), member.leaf_index))
-            }
+            GroupEvent::MembersAdded { members, .. } => Some(members),
             _ => None,
         })
+        .flatten()
+        .map(|member| (member.device.to_string(), member.leaf_index, member.trust))
         .collect();
-    new.sort();
+    added.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     assert_eq!(
-        new,
-        vec![("bob/phone".into(), 1), ("carol/phone".into(), 2)]
+        added,
+        vec![
+            ("bob/phone".into(), 1, MemberTrust::Unverified),
+            ("carol/phone".into(), 2, MemberTrust::Unverified)
+        ]
     );
-    assert_eq!(
-        alice.trusted_identity(&addr("bob")).unwrap().as_ref(),
-        Some(bob.identity())
-    );
+    assert_eq!(alice.trusted_identity(&addr("bob")).unwrap(), None);
 }
 
 #[test]
@@ -782,11 +775,16 @@ fn a_large_welcome_checks_every_member() {
         .collect();
     let commit = alice.add_group_members(GROUP, &packages).unwrap();
     let events = alice.confirm_group_commit(GROUP).unwrap();
-    let new = events
+    let unverified = events
         .iter()
-        .filter(|event| matches!(event, GroupEvent::NewIdentity { .. }))
+        .filter_map(|event| match event {
+            GroupEvent::MembersAdded { members, .. } => Some(members),
+            _ => None,
+        })
+        .flatten()
+        .filter(|member| member.trust == MemberTrust::Unverified)
         .count();
-    assert_eq!(new, 40);
+    assert_eq!(unverified, 40);
     let welcome = commit.welcome.unwrap();
 
     // A joiner that trusts another key for one member refuses the welcome.
@@ -797,10 +795,11 @@ fn a_large_welcome_checks_every_member() {
         last.join_group(&welcome),
         Err(Error::UntrustedIdentity { address }) if address == addr("user7")
     ));
-    // Every member, each trusted with its own identity, at its own leaf.
+    // Every member, each with its own identity, at its own leaf; all but
+    // the joiner itself unverified.
     let joined = others[0].join_group(&welcome).unwrap();
     assert_eq!(joined.members.len(), 41);
-    assert_eq!(joined.new_identities.len(), 40);
+    assert_eq!(joined.unverified.len(), 40);
     let members = others[0].group_members(GROUP).unwrap();
     for member in &members {
         let expected = std::iter::once(&alice)
@@ -808,12 +807,12 @@ fn a_large_welcome_checks_every_member() {
             .find(|client| client.address() == &member.device)
             .unwrap();
         assert_eq!(&member.identity, expected.identity());
-        if &member.device != others[0].address() {
-            assert_eq!(
-                others[0].trusted_identity(&member.device).unwrap().as_ref(),
-                Some(expected.identity())
-            );
-        }
+        let trust = if &member.device == others[0].address() {
+            MemberTrust::Trusted
+        } else {
+            MemberTrust::Unverified
+        };
+        assert_eq!(member.trust, trust);
     }
     let mut leaves: Vec<u32> = members.iter().map(|m| m.leaf_index).collect();
     leaves.sort_unstable();

@@ -11,7 +11,8 @@
 
 use sealkit::group::{
     GroupCipherSuite as CoreSuite, GroupCommit as CoreCommit, GroupEvent as CoreEvent,
-    GroupMember as CoreMember, JoinedGroup as CoreJoined, ProposalKind as CoreProposalKind,
+    GroupMember as CoreMember, JoinedGroup as CoreJoined, MemberTrust as CoreTrust,
+    ProposalKind as CoreProposalKind,
 };
 use zeroize::Zeroizing;
 
@@ -64,6 +65,38 @@ pub struct GroupMember {
     /// Its leaf index in the ratchet tree: the `sender_index` of its media
     /// frames.
     pub leaf_index: u32,
+    /// How its identity stands against the one this device trusts for the
+    /// device in 1:1 sessions.
+    pub trust: MemberTrust,
+}
+
+/// How a group member's identity stands against the one this device trusts
+/// for that device in 1:1 sessions (`trusted_identity`). A group never sets
+/// that trust: what a group says about a device stays in the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum MemberTrust {
+    /// This device itself, or a device whose trusted identity is the
+    /// member's.
+    Trusted,
+    /// No identity is trusted for the device: known only from this group.
+    /// Compare safety numbers and `trust_identity` it to trust it.
+    Unverified,
+    /// The device's trusted identity is another one: everything this
+    /// member sends is refused with `UntrustedIdentity`. Remove it.
+    Untrusted,
+    /// A state the `sealkit` core added after this binding was written.
+    Unknown,
+}
+
+impl From<CoreTrust> for MemberTrust {
+    fn from(trust: CoreTrust) -> Self {
+        match trust {
+            CoreTrust::Trusted => Self::Trusted,
+            CoreTrust::Unverified => Self::Unverified,
+            CoreTrust::Untrusted => Self::Untrusted,
+            _ => Self::Unknown,
+        }
+    }
 }
 
 impl From<CoreMember> for GroupMember {
@@ -72,6 +105,7 @@ impl From<CoreMember> for GroupMember {
             device: (&member.device).into(),
             identity: member.identity.to_bytes().to_vec(),
             leaf_index: member.leaf_index,
+            trust: member.trust.into(),
         }
     }
 }
@@ -104,11 +138,11 @@ pub struct JoinedGroup {
     /// The group's epoch.
     pub epoch: u64,
     /// Every member's device, this one included, in leaf order
-    /// (`group_members` gives their identity keys and leaf indices).
+    /// (`group_members` gives their identity keys, leaf indices and trust).
     pub members: Vec<DeviceAddress>,
-    /// Members whose identity this device had not seen before; they are now
-    /// trusted on first use (compare safety numbers to verify them).
-    pub new_identities: Vec<DeviceAddress>,
+    /// Members for whose device this device trusts no identity: known only
+    /// from the welcome, never trusted for anything outside the group.
+    pub unverified: Vec<DeviceAddress>,
 }
 
 impl From<CoreJoined> for JoinedGroup {
@@ -117,7 +151,7 @@ impl From<CoreJoined> for JoinedGroup {
             group_id: joined.group_id,
             epoch: joined.epoch,
             members: joined.members.iter().map(Into::into).collect(),
-            new_identities: joined.new_identities.iter().map(Into::into).collect(),
+            unverified: joined.unverified.iter().map(Into::into).collect(),
         }
     }
 }
@@ -214,14 +248,6 @@ pub enum GroupEvent {
         /// Why it failed.
         reason: String,
     },
-    /// A member whose identity this device had not seen before; it is now
-    /// trusted on first use.
-    NewIdentity {
-        /// The group.
-        group_id: String,
-        /// The member.
-        member: GroupMember,
-    },
     /// This device's own pending commit lost to another member's commit in
     /// the same epoch and was discarded; redo the change if still wanted.
     OwnCommitDiscarded {
@@ -282,10 +308,6 @@ impl From<CoreEvent> for GroupEvent {
                 group_id,
                 epoch,
                 reason,
-            },
-            CoreEvent::NewIdentity { group_id, member } => Self::NewIdentity {
-                group_id,
-                member: member.into(),
             },
             CoreEvent::OwnCommitDiscarded { group_id } => Self::OwnCommitDiscarded { group_id },
             _ => Self::Unknown,
@@ -349,9 +371,10 @@ impl SealkitClient {
     }
 
     /// Joins a group from a welcome addressed to one of this device's key
-    /// packages. A member whose identity differs from the trusted one is
-    /// refused; one seen for the first time is trusted and listed in
-    /// `new_identities`.
+    /// packages. A member whose identity differs from the trusted one, or a
+    /// device the tree holds with two identities, is refused; a member of
+    /// no trusted identity is listed in `unverified` (a group never makes
+    /// it trusted).
     ///
     /// # Errors
     /// `Decode` for malformed bytes, `WrongRecipient` when the welcome is
@@ -534,6 +557,7 @@ mod tests {
             device: client.address().clone(),
             identity: *client.identity(),
             leaf_index,
+            trust: CoreTrust::Unverified,
         }
     }
 
@@ -635,16 +659,6 @@ mod tests {
                     group_id: group_id(),
                     epoch: 5,
                     reason: "rejected".into(),
-                },
-            ),
-            (
-                CoreEvent::NewIdentity {
-                    group_id: group_id(),
-                    member: bob,
-                },
-                GroupEvent::NewIdentity {
-                    group_id: group_id(),
-                    member: bob_ffi.clone(),
                 },
             ),
             (

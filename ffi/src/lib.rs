@@ -50,7 +50,7 @@ pub use file::{
     generate_file_key,
 };
 pub use group::{
-    GroupCipherSuite, GroupCommit, GroupEvent, GroupMember, JoinedGroup, ProposalKind,
+    GroupCipherSuite, GroupCommit, GroupEvent, GroupMember, JoinedGroup, MemberTrust, ProposalKind,
     post_quantum_groups_available,
 };
 pub use media::{MediaContext, MediaFrame};

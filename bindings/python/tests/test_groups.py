@@ -13,6 +13,7 @@ import pytest
 from sealkit import (
     GroupCipherSuite,
     GroupEvent,
+    MemberTrust,
     ProposalKind,
     SealkitClient,
     SealkitError,
@@ -81,8 +82,8 @@ def test_three_devices_form_a_group_and_every_message_names_its_sender(alice, bo
         joined = member.join_group(commit.welcome)
         assert (joined.group_id, joined.epoch) == (GROUP, 1)
         assert joined.members == [alice.address(), bob.address(), carol.address()]
-        # Everyone else is new to this device: trusted on first use.
-        assert {device.user_id for device in joined.new_identities} == (
+        # Everyone else is known to this device only from the group.
+        assert {device.user_id for device in joined.unverified} == (
             {"alice", "bob", "carol"} - {member.address().user_id}
         )
 
@@ -469,3 +470,27 @@ def test_media_rekeys_after_a_removal_and_the_removed_member_opens_no_new_frames
     assert media["bob"].previous_epoch() is None
     with pytest.raises(SealkitError.WrongEpoch):
         media["bob"].decrypt_frame(late_from_carol)
+
+
+def test_a_trust_change_reaches_the_group_and_refuses_the_old_identity(alice, bob):
+    form_group(alice, [bob])
+    (alice_leaf,) = [m for m in bob.group_members(GROUP) if m.device == alice.address()]
+    # Known only from the group: unverified, and not trusted for sessions.
+    assert alice_leaf.trust == MemberTrust.UNVERIFIED
+    assert bob.trusted_identity(alice.address()) is None
+
+    # Bob verifies the key the group shows: trusted.
+    bob.trust_identity(alice.address(), alice_leaf.identity)
+    trust = {m.device.user_id: m.trust for m in bob.group_members(GROUP)}
+    assert trust == {"alice": MemberTrust.TRUSTED, "bob": MemberTrust.TRUSTED}
+
+    # Then he trusts another key for alice/phone: the old leaf is untrusted,
+    # its messages are refused, and the refusal changed nothing.
+    bob.trust_identity(alice.address(), device("alice").identity())
+    (alice_leaf,) = [m for m in bob.group_members(GROUP) if m.device == alice.address()]
+    assert alice_leaf.trust == MemberTrust.UNTRUSTED
+    sealed = alice.encrypt_group(GROUP, b"still me")
+    with pytest.raises(SealkitError.UntrustedIdentity):
+        bob.process_group_message(sealed)
+    bob.trust_identity(alice.address(), alice.identity())
+    assert messages(bob.process_group_message(sealed)) == [(alice.address(), b"still me")]

@@ -74,12 +74,13 @@ impl Client {
 
     /// Joins a group from a welcome addressed to one of this device's key
     /// packages. Every member's credential is checked: a device whose
-    /// identity differs from the trusted one is refused
-    /// ([`Error::UntrustedIdentity`], nothing changes); a device seen for
-    /// the first time is trusted and listed in
-    /// [`JoinedGroup::new_identities`]. The members' identity keys are
-    /// compared as bytes, not decoded; [`Client::group_members`] and
-    /// [`Client::trusted_identity`] give them as keys.
+    /// identity differs from the one trusted for it, or that the tree holds
+    /// with two identities, is refused ([`Error::UntrustedIdentity`],
+    /// nothing changes); a device of no trusted identity is listed in
+    /// [`JoinedGroup::unverified`], and a group never makes it trusted
+    /// (see [`MemberTrust`](crate::MemberTrust)). The members' identity
+    /// keys are compared as bytes, not decoded; [`Client::group_members`]
+    /// gives them as keys.
     ///
     /// # Errors
     /// [`GroupError::Malformed`](crate::GroupError::Malformed), [`GroupError::NotForThisDevice`](crate::GroupError::NotForThisDevice) (also for
@@ -194,6 +195,12 @@ impl Client {
     /// epoch are kept (bounded by [`MAX_BUFFERED_MESSAGES`](crate::group::MAX_BUFFERED_MESSAGES)) and processed
     /// when the commit that starts their epoch arrives; their events come
     /// after that commit's.
+    ///
+    /// The sender of every message is checked against the identity this
+    /// device trusts for its device now: a member whose identity is no
+    /// longer the trusted one ([`MemberTrust::Untrusted`](crate::MemberTrust::Untrusted)) is refused
+    /// with [`Error::UntrustedIdentity`] whatever it sends, and so is a
+    /// commit that brings in such a member or changes a member's identity.
     ///
     /// # Errors
     /// [`GroupError::Malformed`](crate::GroupError::Malformed), [`GroupError::UnknownGroup`](crate::GroupError::UnknownGroup),

@@ -56,7 +56,6 @@ impl Client {
                     TrustCheck::new(inner.store.as_ref(), &self.address, &self.identity).check(
                         peer,
                         &bundle.identity.to_bytes(),
-                        true,
                         &mut txn.changes,
                     )?;
                     let session =
@@ -117,7 +116,6 @@ impl Client {
             TrustCheck::new(inner.store.as_ref(), &self.address, &self.identity).check(
                 &peer,
                 &header.identity.to_bytes(),
-                true,
                 &mut txn.changes,
             )?;
             let signed_prekey = inner.signed_prekey(header.signed_prekey_id)?;

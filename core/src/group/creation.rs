@@ -1,7 +1,7 @@
 //! Becoming a member: key packages to publish (RFC 9420 section 10), a new
 //! group with this device as its only member, and joining a group from a
-//! welcome (section 12.4.3), every member of which is checked against the
-//! trusted identities.
+//! welcome (section 12.4.3), every member of which is checked by the group's
+//! trust rules (`members`).
 
 use openmls::prelude::{
     GroupId, KeyPackage, MlsGroup, MlsMessageOut, PURE_CIPHERTEXT_WIRE_FORMAT_POLICY,
@@ -11,11 +11,12 @@ use openmls::prelude::{
 use super::config::{capabilities, check_group_id, ciphersuite, join_config, sender_ratchet};
 use super::credential::{credential_with_key, read_credential};
 use super::errors::{bad_credential, library, rejected, storage_error};
+use super::members::GroupView;
 use super::txn::{GroupCache, GroupContext, Staged};
 use super::wire::{group_id_string, parse_welcome, serialize};
 use super::{
     GroupCipherSuite, GroupError, JoinedGroup, MAX_GROUP_ID_LEN, MAX_KEY_PACKAGES_PER_CALL,
-    MAX_PAST_EPOCHS,
+    MAX_PAST_EPOCHS, MemberTrust,
 };
 use crate::error::Error;
 use crate::store::RecordKind;
@@ -93,8 +94,8 @@ pub(crate) fn create(
 }
 
 /// Joins a group from a welcome addressed to one of this device's key
-/// packages, checking every member against the trusted identities (as
-/// bytes: a join decodes no identity key, see `GroupTxn::check_raw`).
+/// packages, checking every member by the group's trust rules (as bytes: a
+/// join decodes no identity key, see `GroupTxn::admit_raw`).
 ///
 /// # Errors
 /// As `Client::join_group`.
@@ -127,12 +128,13 @@ pub(crate) fn join(
     }
     txn.group_id = group_id.clone();
     let mut members = Vec::new();
-    let mut new_identities = Vec::new();
+    let mut unverified = Vec::new();
+    let mut view = GroupView::empty();
     for leaf in staged.members() {
         let raw =
             read_credential(&leaf.credential, Some(&leaf.signature_key)).map_err(bad_credential)?;
-        if txn.check_raw(&raw)? {
-            new_identities.push(raw.address.clone());
+        if txn.admit_raw(&mut view, &raw)? == MemberTrust::Unverified {
+            unverified.push(raw.address.clone());
         }
         members.push(raw.address);
     }
@@ -143,7 +145,7 @@ pub(crate) fn join(
         group_id,
         epoch: group.epoch().as_u64(),
         members,
-        new_identities,
+        unverified,
     };
     txn.touch_record();
     Ok(txn.finish(joined, Some(group)))

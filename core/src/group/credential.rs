@@ -6,7 +6,9 @@
 //! version 1, see `docs/format/group.md`):
 //! `u8 version = 1 ‖ DeviceAddress ‖ IdentityKey (64 bytes)`.
 
-use openmls::prelude::{BasicCredential, Credential, CredentialWithKey, SignaturePublicKey};
+use openmls::prelude::{
+    BasicCredential, Credential, CredentialType, CredentialWithKey, SignaturePublicKey,
+};
 use openmls_traits::signatures::{Signer, SignerError};
 use openmls_traits::types::SignatureScheme;
 
@@ -64,9 +66,12 @@ pub(crate) fn read_credential(
     credential: &Credential,
     signature_key: Option<&[u8]>,
 ) -> Result<RawMember, DecodeError> {
-    let basic = BasicCredential::try_from(credential.clone())
-        .map_err(|_| DecodeError::Invalid("credential is not a basic credential"))?;
-    let mut r = Reader::new(basic.identity());
+    // A basic credential's content is its identity bytes (openmls's
+    // `BasicCredential::try_from`), read here without copying the credential.
+    if credential.credential_type() != CredentialType::Basic {
+        return Err(DecodeError::Invalid("credential is not a basic credential"));
+    }
+    let mut r = Reader::new(credential.serialized_content());
     let version = r.u8()?;
     if version != CREDENTIAL_VERSION {
         return Err(DecodeError::UnsupportedVersion(version));
@@ -83,16 +88,6 @@ pub(crate) fn read_credential(
     Ok(RawMember { address, identity })
 }
 
-/// [`read_credential`], with the identity key decoded.
-pub(crate) fn member_identity(
-    credential: &Credential,
-    signature_key: Option<&[u8]>,
-) -> Result<(DeviceAddress, IdentityKey), DecodeError> {
-    let raw = read_credential(credential, signature_key)?;
-    let identity = raw.identity_key()?;
-    Ok((raw.address, identity))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,18 +101,17 @@ mod tests {
         let other = IdentityKeyPair::generate(&mut rng);
         let address = DeviceAddress::new("alice", "phone").unwrap();
         let cwk = credential_with_key(&address, identity.public());
-        let (read_address, read_identity) =
-            member_identity(&cwk.credential, Some(cwk.signature_key.as_slice())).unwrap();
-        assert_eq!(read_address, address);
-        assert_eq!(&read_identity, identity.public());
+        let read = read_credential(&cwk.credential, Some(cwk.signature_key.as_slice())).unwrap();
+        assert_eq!(read.address, address);
+        assert_eq!(&read.identity_key().unwrap(), identity.public());
         assert!(
-            member_identity(&cwk.credential, Some(&other.public().signing_key_bytes())).is_err()
+            read_credential(&cwk.credential, Some(&other.public().signing_key_bytes())).is_err()
         );
     }
 
     #[test]
     fn foreign_credentials_are_rejected() {
         let credential: Credential = BasicCredential::new(b"alice".to_vec()).into();
-        assert!(member_identity(&credential, Some(&[0; 32])).is_err());
+        assert!(read_credential(&credential, Some(&[0; 32])).is_err());
     }
 }

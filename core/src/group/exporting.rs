@@ -6,7 +6,6 @@ use zeroize::Zeroizing;
 
 use super::GroupMember;
 use super::errors::library;
-use super::members::members_of;
 use super::txn::{GroupCache, GroupContext, Staged};
 use crate::error::Error;
 use crate::media::{EXPORTER_LABEL, EpochSecret, MediaCipherSuite, exporter_length};
@@ -81,7 +80,7 @@ pub(crate) fn members(
     context: &GroupContext<'_>,
     group_id: &str,
 ) -> Result<Staged<Vec<GroupMember>>, Error> {
-    cache.operate(context, group_id, |_, group| members_of(group))
+    cache.operate(context, group_id, |txn, group| txn.members(group))
 }
 
 /// The group's current epoch.

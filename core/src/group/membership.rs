@@ -7,7 +7,7 @@
 use openmls::prelude::{LeafNodeIndex, LeafNodeParameters, MlsGroup};
 
 use super::errors::{rejected, storage_error};
-use super::members::members_of;
+use super::members::{GroupView, leaf_indices};
 use super::processing::merge_own_commit;
 use super::txn::{GroupCache, GroupContext, GroupTxn, Staged};
 use super::wire::{group_commit, parse_key_package, serialize};
@@ -41,13 +41,15 @@ pub(crate) fn add_members(
     }
     cache.operate(context, group_id, |txn, group| {
         let mut packages = Vec::with_capacity(key_packages.len());
-        // New identities are trusted (and reported) when the commit is
-        // confirmed, not before: a discarded commit trusts nobody.
-        txn.record_trust = false;
+        let mut view = GroupView::of(group, &[])?;
         for bytes in key_packages {
             let package = parse_key_package(txn.provider.crypto, bytes)?;
             let leaf = package.leaf_node();
-            txn.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
+            txn.admit_member(
+                &mut view,
+                leaf.credential(),
+                leaf.signature_key().as_slice(),
+            )?;
             packages.push(package);
         }
         refuse_if_pending(txn, group)?;
@@ -72,18 +74,18 @@ pub(crate) fn remove_members(
         return Err(Error::InvalidInput("no devices to remove".into()));
     }
     cache.operate(context, group_id, |txn, group| {
-        let members = members_of(group)?;
+        let members = leaf_indices(group)?;
         let mut indices = Vec::with_capacity(devices.len());
         for device in devices {
-            let member = members
+            let (_, index) = members
                 .iter()
-                .find(|member| &member.device == device)
+                .find(|(member, _)| member == device)
                 .ok_or_else(|| {
                     Error::Group(GroupError::NotAMember {
                         device: device.clone(),
                     })
                 })?;
-            indices.push(LeafNodeIndex::new(member.leaf_index));
+            indices.push(LeafNodeIndex::new(*index));
         }
         refuse_if_pending(txn, group)?;
         let (commit, welcome, _) = group

@@ -125,6 +125,38 @@ pub struct GroupMember {
     pub identity: IdentityKey,
     /// Its leaf index in the ratchet tree (the SFrame sender index).
     pub leaf_index: u32,
+    /// How its identity stands against the identity this device trusts
+    /// for the device, when the member was read.
+    pub trust: MemberTrust,
+}
+
+/// How a group member's identity stands against the one this device trusts
+/// for that device in 1:1 sessions (the trust of
+/// [`Client::trusted_identity`](crate::Client::trusted_identity), set by a
+/// session's first use or by
+/// [`Client::trust_identity`](crate::Client::trust_identity)).
+///
+/// A group never sets that trust: a member's credential is only what the
+/// member who added it says (its Ed25519 half signed the leaf; its X25519
+/// half is proven by nothing), so an identity learned from a group stays
+/// in that group. Within one group a device has one identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MemberTrust {
+    /// This device itself, or a device whose trusted identity is the
+    /// member's.
+    Trusted,
+    /// No identity is trusted for the device: the member is known only
+    /// from this group's credentials. Compare safety numbers and
+    /// [`trust_identity`](crate::Client::trust_identity) it to make it
+    /// trusted.
+    Unverified,
+    /// The identity trusted for the device is another one (the trust
+    /// changed after the member joined, or a session with the real device
+    /// began): every message and commit this member sends is refused with
+    /// [`Error::UntrustedIdentity`](crate::Error::UntrustedIdentity). Remove
+    /// it from the group.
+    Untrusted,
 }
 
 /// What a commit produced: bytes for the current members and, when devices
@@ -146,12 +178,12 @@ pub struct JoinedGroup {
     pub epoch: u64,
     /// Every member's device, this one included, in leaf order.
     /// [`Client::group_members`](crate::Client::group_members) gives their
-    /// identity keys and leaf indices.
+    /// identity keys, leaf indices and trust.
     pub members: Vec<DeviceAddress>,
-    /// Members whose identity this device had not seen before; they are now
-    /// trusted on first use (compare safety numbers to verify them; their
-    /// keys are in [`Client::trusted_identity`](crate::Client::trusted_identity)).
-    pub new_identities: Vec<DeviceAddress>,
+    /// Members ([`MemberTrust::Unverified`]) for whose device this device
+    /// trusts no identity: known only from the welcome's tree, and not
+    /// trusted for anything outside the group.
+    pub unverified: Vec<DeviceAddress>,
 }
 
 /// What processing a group message did.
@@ -173,7 +205,8 @@ pub enum GroupEvent {
     MembersAdded {
         /// The group.
         group_id: String,
-        /// The new members.
+        /// The new members, each with its [`MemberTrust`] (a member of no
+        /// trusted identity is [`MemberTrust::Unverified`]).
         members: Vec<GroupMember>,
     },
     /// A commit removed these members.
@@ -221,14 +254,6 @@ pub enum GroupEvent {
         epoch: u64,
         /// Why it failed.
         reason: String,
-    },
-    /// A member whose identity this device had not seen before; it is now
-    /// trusted on first use.
-    NewIdentity {
-        /// The group.
-        group_id: String,
-        /// The member.
-        member: GroupMember,
     },
     /// This device's own pending commit lost to another member's commit in
     /// the same epoch and was discarded; redo the change if still wanted.

@@ -1,21 +1,26 @@
 //! The incoming-message state machine (RFC 9420 sections 6 and 12.4.2): an
 //! application message becomes a [`GroupEvent::Message`], a proposal is
-//! checked and stored, a commit is checked (its new members against the
-//! trusted identities), merged and reported as membership and epoch events.
+//! checked and stored, a commit is checked (the leaves it brings in or
+//! replaces, by the trust rules of `members`), merged and reported as
+//! membership and epoch events. Every message's sender is checked against
+//! the identity trusted for its device, so a trust change reaches the
+//! group at its next message.
 //! This device's own commit fanned back by the delivery service confirms
 //! it; another member's commit in the same epoch discards it. Messages of
 //! a future epoch go to the buffer (`buffer.rs`), and the buffer is drained
 //! after every commit.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use openmls::prelude::{
-    ContentType, MlsGroup, ProcessedMessageContent, Proposal, ProtocolMessage, Sender, StagedCommit,
+    ContentType, LeafNodeIndex, MlsGroup, ProcessedMessageContent, Proposal, ProtocolMessage,
+    Sender, StagedCommit,
 };
 
 use super::buffer::{buffer_early, drain_buffer};
 use super::credential::read_credential;
 use super::errors::{bad_credential, library, process_error, rejected, storage_error};
+use super::members::GroupView;
 use super::txn::{GroupCache, GroupContext, GroupTxn, Staged};
 use super::wire::{group_id_string, protocol_message};
 use super::{GroupError, GroupEvent, GroupMember, MAX_FUTURE_EPOCHS, ProposalKind};
@@ -72,42 +77,21 @@ pub(crate) fn process_message(
 /// What a commit changes, read before it is merged.
 struct CommitChanges {
     added: Vec<GroupMember>,
-    /// Devices of `added` whose identity was seen for the first time.
-    new_identities: Vec<DeviceAddress>,
     removed: Vec<DeviceAddress>,
     self_removed: bool,
 }
 
 impl CommitChanges {
+    /// Reads a commit of the member at `committer`, checking every leaf it
+    /// brings in or replaces by the group's trust rules.
     fn read(
         txn: &mut GroupTxn<'_>,
         group: &MlsGroup,
         staged: &StagedCommit,
+        committer: LeafNodeIndex,
     ) -> Result<Self, Error> {
-        let mut added = Vec::new();
-        let mut new_identities = Vec::new();
-        let adds: Vec<_> = staged.add_proposals().collect();
-        let leaves = adds
-            .iter()
-            .map(|add| {
-                let leaf = add.add_proposal().key_package().leaf_node();
-                (leaf.credential(), leaf.signature_key().as_slice(), 0)
-            })
-            .collect();
-        for (member, new) in txn.check_members(leaves)? {
-            if new {
-                new_identities.push(member.device.clone());
-            }
-            added.push(member);
-        }
-        for update in staged.update_proposals() {
-            let leaf = update.update_proposal().leaf_node();
-            txn.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
-        }
-        if let Some(leaf) = staged.update_path_leaf_node() {
-            txn.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
-        }
         let mut removed = Vec::new();
+        let mut removed_leaves = Vec::new();
         for remove in staged.remove_proposals() {
             let index = remove.remove_proposal().removed();
             if let Some(credential) = group.member(index) {
@@ -116,11 +100,46 @@ impl CommitChanges {
                         .map_err(bad_credential)?
                         .address,
                 );
+                removed_leaves.push(index);
             }
+        }
+        let adds: Vec<_> = staged.add_proposals().collect();
+        let added = if adds.is_empty() {
+            Vec::new()
+        } else {
+            // A commit may remove a device's old leaf and add its new one.
+            let mut view = GroupView::of(group, &removed_leaves)?;
+            let leaves = adds
+                .iter()
+                .map(|add| {
+                    let leaf = add.add_proposal().key_package().leaf_node();
+                    (leaf.credential(), leaf.signature_key().as_slice())
+                })
+                .collect();
+            txn.admit_members(&mut view, leaves)?
+        };
+        for update in staged.update_proposals() {
+            let Sender::Member(sender) = update.sender() else {
+                return Err(rejected("an update from outside the group"));
+            };
+            let leaf = update.update_proposal().leaf_node();
+            txn.replace_leaf(
+                group,
+                *sender,
+                leaf.credential(),
+                leaf.signature_key().as_slice(),
+            )?;
+        }
+        if let Some(leaf) = staged.update_path_leaf_node() {
+            txn.replace_leaf(
+                group,
+                committer,
+                leaf.credential(),
+                leaf.signature_key().as_slice(),
+            )?;
         }
         Ok(Self {
             added,
-            new_identities,
             removed,
             self_removed: staged.self_removed(),
         })
@@ -146,13 +165,6 @@ impl CommitChanges {
                     added
                 })
                 .collect();
-            let new: HashSet<DeviceAddress> = self.new_identities.into_iter().collect();
-            for member in added.iter().filter(|member| new.contains(&member.device)) {
-                events.push(GroupEvent::NewIdentity {
-                    group_id: group_id.clone(),
-                    member: member.clone(),
-                });
-            }
             events.push(GroupEvent::MembersAdded {
                 group_id: group_id.clone(),
                 members: added,
@@ -182,7 +194,7 @@ pub(super) fn merge_own_commit(
             group_id: txn.group_id.clone(),
         }));
     };
-    let changes = CommitChanges::read(txn, group, staged)?;
+    let changes = CommitChanges::read(txn, group, staged, group.own_leaf_index())?;
     group
         .merge_pending_commit(&txn.provider)
         .map_err(|error| library(format!("merge commit: {error}")))?;
@@ -230,9 +242,12 @@ pub(super) fn process(
         Sender::Member(index) => *index,
         _ => return Err(rejected("messages from outside the group are not accepted")),
     };
-    let sender = read_credential(processed.credential(), None)
-        .map_err(bad_credential)?
-        .address;
+    // The sender's current trust, on every message: a member whose identity
+    // is no longer the trusted one (after `trust_identity`, or a session
+    // with the real device) is refused, whatever it sends.
+    let sender = read_credential(processed.credential(), None).map_err(bad_credential)?;
+    txn.trust.admit(&sender.address, &sender.identity)?;
+    let sender = sender.address;
     let group_id = txn.group_id.clone();
     match processed.into_content() {
         ProcessedMessageContent::ApplicationMessage(message) => {
@@ -247,22 +262,23 @@ pub(super) fn process(
             let kind = match proposal.proposal() {
                 Proposal::Add(add) => {
                     let leaf = add.key_package().leaf_node();
-                    txn.check_member(leaf.credential(), Some(leaf.signature_key().as_slice()), 0)?;
+                    let mut view = GroupView::of(group, &[])?;
+                    txn.admit_member(
+                        &mut view,
+                        leaf.credential(),
+                        leaf.signature_key().as_slice(),
+                    )?;
                     ProposalKind::Add
                 }
                 Proposal::Remove(_) => ProposalKind::Remove,
                 Proposal::Update(update) => {
                     let leaf = update.leaf_node();
-                    let (member, _) = txn.check_member(
+                    txn.replace_leaf(
+                        group,
+                        sender_index,
                         leaf.credential(),
-                        Some(leaf.signature_key().as_slice()),
-                        sender_index.u32(),
+                        leaf.signature_key().as_slice(),
                     )?;
-                    if member.device != sender {
-                        return Err(Error::Group(GroupError::BadCredential(
-                            "an update changes the member's device".into(),
-                        )));
-                    }
                     ProposalKind::Update
                 }
                 _ => ProposalKind::Other,
@@ -281,18 +297,7 @@ pub(super) fn process(
             return Err(rejected("external join proposals are not accepted"));
         }
         ProcessedMessageContent::StagedCommitMessage(staged) => {
-            if let Some(leaf) = staged.update_path_leaf_node() {
-                let device =
-                    read_credential(leaf.credential(), Some(leaf.signature_key().as_slice()))
-                        .map_err(bad_credential)?
-                        .address;
-                if device != sender {
-                    return Err(Error::Group(GroupError::BadCredential(
-                        "a commit changes the committer's device".into(),
-                    )));
-                }
-            }
-            let changes = CommitChanges::read(txn, group, &staged)?;
+            let changes = CommitChanges::read(txn, group, &staged, sender_index)?;
             group
                 .merge_staged_commit(&txn.provider, *staged)
                 .map_err(|error| library(format!("merge commit: {error}")))?;

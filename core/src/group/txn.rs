@@ -134,10 +134,8 @@ pub(super) struct GroupTxn<'a> {
     pub(super) provider: Provider<'a>,
     pub(super) signer: DeviceSigner<'a>,
     pub(super) changes: Changeset,
-    /// The trust decisions of this operation.
+    /// The trust checks of this operation.
     pub(super) trust: TrustCheck<'a>,
-    /// Whether identities seen for the first time become trusted now.
-    pub(super) record_trust: bool,
     record: Option<GroupRecord>,
     record_dirty: bool,
     /// The group's state was deleted (this device was removed).
@@ -160,7 +158,6 @@ impl<'a> GroupTxn<'a> {
             signer: DeviceSigner(context.keys),
             changes: Changeset::new(),
             trust: TrustCheck::new(context.store, context.address, identity),
-            record_trust: true,
             record: None,
             record_dirty: false,
             deleted: false,

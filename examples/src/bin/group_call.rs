@@ -125,11 +125,11 @@ fn main() -> Result<(), Error> {
     for joiner in [&bob, &carol] {
         let joined = joiner.join_group(&welcome)?;
         println!(
-            "  {} joined at epoch {} with {} members ({} identities seen for the first time)",
+            "  {} joined at epoch {} with {} members ({} unverified: known only from the group)",
             joiner.address(),
             joined.epoch,
             joined.members.len(),
-            joined.new_identities.len()
+            joined.unverified.len()
         );
     }
 
