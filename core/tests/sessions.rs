@@ -260,3 +260,74 @@ fn a_skipped_key_is_deleted_with_its_chain_after_max_receiver_chains_ratchet_ste
         Err(Error::Session(SessionError::KeyEvicted))
     );
 }
+
+/// A client opened on a copy of `backup` (a store snapshot), drawing fresh
+/// randomness: the same device restored from a backup.
+fn restored(backup: &[(RecordKind, String, Vec<u8>)], user: &str, device: &str) -> Client {
+    let store = MemoryStore::new();
+    let mut changes = sealkit::store::Changeset::new();
+    for (kind, key, value) in backup {
+        changes.put(
+            *kind,
+            key.clone(),
+            sealkit::store::Zeroizing::new(value.clone()),
+        );
+    }
+    store.commit(changes).unwrap();
+    Client::open(store, user, device).unwrap()
+}
+
+#[test]
+fn a_replayed_initial_message_on_the_last_resort_prekey_is_refused_once_its_session_is_gone() {
+    let alice_store = Arc::new(MemoryStore::new());
+    let alice = Client::open(Arc::clone(&alice_store), "alice", "phone").unwrap();
+    let backup = alice_store.snapshot();
+    let bob_store = Arc::new(MemoryStore::new());
+    let bob = Client::open(Arc::clone(&bob_store), "bob", "laptop").unwrap();
+    // Bob's one-time prekeys have run out: the bundle has only the signed
+    // and last-resort prekeys, which an initial message does not consume.
+    let bundle = bob.prekey_bundle(0).unwrap().take_for_session();
+    let first = alice
+        .encrypt(bob.address(), Some(&bundle), b"first")
+        .unwrap();
+    assert_eq!(bob.decrypt(&first).unwrap().plaintext, b"first");
+
+    // Alice restores her backup again and again, each time starting a new
+    // session on the same bundle, until Bob's record has let the first go.
+    for round in 0..=sealkit::session::MAX_PREVIOUS_SESSIONS {
+        let again = restored(&backup, "alice", "phone");
+        let text = format!("restored {round}");
+        let initial = again
+            .encrypt(bob.address(), Some(&bundle), text.as_bytes())
+            .unwrap();
+        assert_eq!(bob.decrypt(&initial).unwrap().plaintext, text.as_bytes());
+    }
+    // The first initial message, replayed, is refused and changes nothing.
+    let before = bob_store.snapshot();
+    assert!(matches!(
+        bob.decrypt(&first),
+        Err(Error::Session(SessionError::Duplicate))
+    ));
+    assert!(before == bob_store.snapshot());
+    // The current session still works.
+    let reply = bob.encrypt(alice.address(), None, b"still here").unwrap();
+    assert!(
+        alice.decrypt(&reply).is_err(),
+        "the reply is for the newest Alice"
+    );
+
+    // Use records go with their last-resort prekey.
+    assert_eq!(
+        bob_store.keys(RecordKind::LastResortUse).unwrap().len(),
+        sealkit::session::MAX_PREVIOUS_SESSIONS + 2
+    );
+    for _ in 0..=sealkit::RETAINED_SIGNED_PREKEYS {
+        bob.rotate_signed_prekeys().unwrap();
+    }
+    assert!(
+        bob_store
+            .keys(RecordKind::LastResortUse)
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -8,6 +8,8 @@
 //! next one-time id ‖ u32 next ML-KEM id ‖ count-prefixed retained signed
 //! ids ‖ count-prefixed retained last-resort ids`.
 
+use std::fmt::Write as _;
+
 use crate::crypto::rng::SecretRng;
 use zeroize::Zeroizing;
 
@@ -15,6 +17,7 @@ use super::{Client, Inner, corrupt};
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::error::Error;
 use crate::identity::{IdentityKeyPair, OneTimePrekey, PqPrekey, PrekeyBundle, SignedPrekey};
+use crate::session::SessionError;
 use crate::store::{Changeset, RecordKind, Store};
 
 /// Signed prekeys (X25519 and last-resort ML-KEM) kept after rotation, the
@@ -30,6 +33,56 @@ pub const MAX_PREKEYS_PER_CALL: u32 = crate::identity::MAX_ONE_TIME_PREKEYS as u
 const LAST_RESORT_ID_FLAG: u32 = 1 << 31;
 const META_KEY: &str = "state";
 const META_RECORD_VERSION: u8 = 1;
+const LAST_RESORT_USE_VERSION: u8 = 1;
+
+/// The record of an initial message answered on a last-resort ML-KEM prekey
+/// with no one-time prekey: nothing in it is consumed, so without this
+/// record a replay of the message, once its session has left the session
+/// record, would run PQXDH again and become the current session. The key is
+/// libsignal's triple (ML-KEM prekey id, signed prekey id, base key `EK_A`);
+/// the value is only a version byte. Deleted with its last-resort prekey.
+pub(super) struct LastResortUse(String);
+
+impl LastResortUse {
+    /// The use by an initial message, if it needs recording: a last-resort
+    /// ML-KEM prekey and no one-time prekey.
+    pub(super) fn of(
+        pq_prekey: &PqPrekey,
+        signed_prekey_id: u32,
+        one_time_prekey_id: Option<u32>,
+        base_key: &[u8; 32],
+    ) -> Option<Self> {
+        if !pq_prekey.last_resort || one_time_prekey_id.is_some() {
+            return None;
+        }
+        let mut key = format!("{}/{signed_prekey_id}/", pq_prekey.id);
+        for byte in base_key {
+            // Writing to a String cannot fail.
+            let _ = write!(key, "{byte:02x}");
+        }
+        Some(Self(key))
+    }
+
+    /// Refuses an initial message answered before: [`SessionError::Duplicate`].
+    ///
+    /// # Errors
+    /// That, and [`Error::Store`].
+    pub(super) fn refuse_repeat(&self, store: &dyn Store) -> Result<(), Error> {
+        match store.get(RecordKind::LastResortUse, &self.0)? {
+            Some(_) => Err(Error::Session(SessionError::Duplicate)),
+            None => Ok(()),
+        }
+    }
+
+    /// Records the use in `changes`.
+    pub(super) fn record(self, changes: &mut Changeset) {
+        changes.put(
+            RecordKind::LastResortUse,
+            self.0,
+            Zeroizing::new(vec![LAST_RESORT_USE_VERSION]),
+        );
+    }
+}
 
 /// Prekey bookkeeping: id counters and which signed keys are current.
 #[derive(Clone, Debug, Default)]
@@ -187,6 +240,14 @@ impl Client {
             while meta.last_resort_ids.len() > RETAINED_SIGNED_PREKEYS {
                 let id = meta.last_resort_ids.remove(0);
                 changes.delete(RecordKind::PqPrekey, id.to_string());
+                // With the key gone no message on it can be answered, so
+                // its use records go too.
+                let prefix = format!("{id}/");
+                for key in inner.store.keys(RecordKind::LastResortUse)? {
+                    if key.starts_with(&prefix) {
+                        changes.delete(RecordKind::LastResortUse, key);
+                    }
+                }
             }
             changes.put(RecordKind::Meta, META_KEY, meta.encode());
             txn.meta = Some(meta);

@@ -5,6 +5,7 @@
 //! their safety numbers. The handshake and the ratchet are in
 //! [`crate::session`]; trust on first use in [`crate::trust`].
 
+use super::prekeys::LastResortUse;
 use super::{Client, Inner, Txn, corrupt};
 use crate::error::Error;
 use crate::identity::{DeviceAddress, IdentityKey, PrekeyBundle, SafetyNumber, safety_number};
@@ -80,8 +81,9 @@ impl Client {
     /// [`Error::Decode`] for malformed bytes, [`Error::WrongRecipient`],
     /// [`Error::UntrustedIdentity`], [`Error::PrekeyAlreadyUsed`],
     /// [`Error::UnknownPrekey`], [`Error::NoSession`], [`Error::Session`]
-    /// (tampered, duplicate, too far ahead), [`Error::Store`]. In every
-    /// case nothing changed.
+    /// (tampered, duplicate, too far ahead; also an initial message on the
+    /// last-resort prekey answered before, even once its session is gone),
+    /// [`Error::Store`]. In every case nothing changed.
     pub fn decrypt(&self, envelope: &[u8]) -> Result<Decrypted, Error> {
         let envelope = self.decode_envelope(envelope)?;
         self.run(|inner, txn| self.decrypt_in(inner, txn, &envelope))
@@ -124,6 +126,15 @@ impl Client {
                 None => None,
             };
             let pq_prekey = inner.pq_prekey(header.pq_prekey_id)?;
+            let last_resort_use = LastResortUse::of(
+                &pq_prekey,
+                header.signed_prekey_id,
+                header.one_time_prekey_id,
+                &envelope.session_id,
+            );
+            if let Some(used) = &last_resort_use {
+                used.refuse_repeat(inner.store.as_ref())?;
+            }
             let mut session = Session::respond(
                 &ResponderKeys {
                     identity: &inner.identity,
@@ -143,6 +154,9 @@ impl Client {
             if !pq_prekey.last_resort {
                 txn.changes
                     .delete(RecordKind::PqPrekey, pq_prekey.id.to_string());
+            }
+            if let Some(used) = last_resort_use {
+                used.record(&mut txn.changes);
             }
             record.install(session);
             plaintext

@@ -50,11 +50,16 @@ pub enum RecordKind {
     /// app ([`crate::Client::decrypt_with_receipt`]), by message id (64
     /// lowercase hex digits).
     Received = 10,
+    /// Initial messages answered on a last-resort ML-KEM prekey with no
+    /// one-time prekey, so that a replay of one is refused: key
+    /// `{pq prekey id}/{signed prekey id}/{hex(base key)}`, deleted with
+    /// the last-resort prekey.
+    LastResortUse = 11,
 }
 
 impl RecordKind {
     /// Every kind, for stores that enumerate.
-    pub const ALL: [RecordKind; 10] = [
+    pub const ALL: [RecordKind; 11] = [
         RecordKind::Identity,
         RecordKind::SignedPrekey,
         RecordKind::OneTimePrekey,
@@ -65,6 +70,7 @@ impl RecordKind {
         RecordKind::Mls,
         RecordKind::Group,
         RecordKind::Received,
+        RecordKind::LastResortUse,
     ];
 
     /// The kind for a stored number.
