@@ -745,7 +745,7 @@ fn a_stanza_moved_into_another_files_header_does_not_open() {
     let (header_a, len_a) = FileHeader::decode(&a).unwrap();
     let (mut header_b, len_b) = FileHeader::decode(&b).unwrap();
     header_b.stanzas.push(header_a.stanzas[0].clone());
-    let mut moved = header_b.encode();
+    let mut moved = header_b.encode().unwrap();
     moved.extend_from_slice(&b[len_b..]);
     assert_both_fail(
         &moved,
@@ -767,7 +767,7 @@ fn a_stanza_moved_into_another_files_header_does_not_open() {
     // And a's stanza with b's salt, otherwise a's header.
     let mut header = header_a.clone();
     header.salt = header_b.salt;
-    let mut bytes = header.encode();
+    let mut bytes = header.encode().unwrap();
     bytes.extend_from_slice(&a[len_a..]);
     assert_both_fail(
         &bytes,

@@ -43,7 +43,7 @@ fuzz_target!(|input: &[u8]| {
                 "read_from took other than the header"
             );
             assert_eq!(header.encoded_len(), *len);
-            let encoded = header.encode();
+            let encoded = header.encode().expect("a decoded header encodes");
             assert_eq!(encoded, data[..*len], "decode/encode must round-trip");
             let (again, again_len) = FileHeader::decode(&encoded).expect("re-decode");
             assert_eq!(&again, header);

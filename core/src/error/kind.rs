@@ -382,6 +382,7 @@ impl SessionError {
             SessionError::KeyEvicted => ErrorKind::KeyEvicted,
             SessionError::TooFarAhead { .. } => ErrorKind::TooFarAhead,
             SessionError::PlaintextTooLarge(_) => ErrorKind::InvalidInput,
+            SessionError::Internal(_) => ErrorKind::Internal,
             SessionError::WeakKey
             | SessionError::CounterExhausted
             | SessionError::NoReceivingChain

@@ -73,7 +73,11 @@ pub struct FileHeader {
 
 impl FileHeader {
     /// The header bytes the MAC covers (everything but the MAC).
-    pub fn authenticated_bytes(&self) -> Vec<u8> {
+    ///
+    /// # Errors
+    /// As [`FileHeader::encode`].
+    pub fn authenticated_bytes(&self) -> Result<Vec<u8>, FileError> {
+        self.check_encodable()?;
         let mut w = Writer::with_capacity(FIXED_LEN + self.stanzas.len() * 80);
         w.raw(FILE_MAGIC)
             .u8(FILE_VERSION)
@@ -81,20 +85,51 @@ impl FileHeader {
             .raw(&self.salt);
         w.count(self.stanzas.len());
         for stanza in &self.stanzas {
+            // Lengths checked above: each fits its u16.
             w.u8(stanza.kind as u8)
-                .u16(u16::try_from(stanza.encapsulated_key.len()).unwrap_or(u16::MAX))
+                .u16(stanza.kind.encapsulated_key_len() as u16)
                 .raw(&stanza.encapsulated_key)
-                .u16(u16::try_from(stanza.wrapped_key.len()).unwrap_or(u16::MAX))
+                .u16(WRAPPED_KEY_LEN as u16)
                 .raw(&stanza.wrapped_key);
         }
-        w.into_bytes()
+        Ok(w.into_bytes())
     }
 
     /// The full header: authenticated bytes, then the MAC.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut bytes = self.authenticated_bytes();
+    ///
+    /// # Errors
+    /// Only for a header [`FileHeader::decode`] would refuse, so that no
+    /// length is ever written saturated: more than [`MAX_RECIPIENTS`]
+    /// stanzas ([`FileError::TooManyRecipients`]), a stanza whose
+    /// encapsulated key is not its kind's length or whose wrapped key is
+    /// not 48 bytes ([`FileError::InvalidKey`]), a chunk size out of range
+    /// ([`FileError::InvalidChunkSize`]).
+    pub fn encode(&self) -> Result<Vec<u8>, FileError> {
+        let mut bytes = self.authenticated_bytes()?;
         bytes.extend_from_slice(&self.mac);
-        bytes
+        Ok(bytes)
+    }
+
+    /// Whether the header is one [`FileHeader::decode`] accepts.
+    fn check_encodable(&self) -> Result<(), FileError> {
+        if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&self.chunk_size) {
+            return Err(FileError::InvalidChunkSize(self.chunk_size));
+        }
+        if self.stanzas.len() > MAX_RECIPIENTS {
+            return Err(FileError::TooManyRecipients {
+                count: self.stanzas.len(),
+                max: MAX_RECIPIENTS,
+            });
+        }
+        for stanza in &self.stanzas {
+            if stanza.encapsulated_key.len() != stanza.kind.encapsulated_key_len() {
+                return Err(FileError::InvalidKey("stanza encapsulated key length"));
+            }
+            if stanza.wrapped_key.len() != WRAPPED_KEY_LEN {
+                return Err(FileError::InvalidKey("stanza wrapped key length"));
+            }
+        }
+        Ok(())
     }
 
     /// Parses a header from the start of `bytes`, returning it and its length.
@@ -226,4 +261,65 @@ fn read_exact_or_truncated<R: Read + ?Sized>(
         std::io::ErrorKind::UnexpectedEof => FileError::Header(DecodeError::Truncated),
         _ => FileError::from(error),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(stanzas: Vec<Stanza>) -> FileHeader {
+        FileHeader {
+            chunk_size: MIN_CHUNK_SIZE,
+            salt: [7; 32],
+            stanzas,
+            mac: [9; 32],
+        }
+    }
+
+    fn stanza(encapsulated: usize, wrapped: usize) -> Stanza {
+        Stanza {
+            kind: StanzaKind::X25519,
+            encapsulated_key: vec![1; encapsulated],
+            wrapped_key: vec![2; wrapped],
+        }
+    }
+
+    #[test]
+    fn a_header_encodes_only_when_it_would_decode_to_itself() {
+        let good = header(vec![stanza(32, WRAPPED_KEY_LEN); 2]);
+        let bytes = good.encode().unwrap();
+        assert_eq!(FileHeader::decode(&bytes).unwrap(), (good, bytes.len()));
+
+        // A length that its u16 cannot hold used to be written as 65,535.
+        for (stanza, what) in [
+            (
+                stanza(70_000, WRAPPED_KEY_LEN),
+                "stanza encapsulated key length",
+            ),
+            (
+                stanza(33, WRAPPED_KEY_LEN),
+                "stanza encapsulated key length",
+            ),
+            (stanza(32, 70_000), "stanza wrapped key length"),
+        ] {
+            assert_eq!(
+                header(vec![stanza]).encode(),
+                Err(FileError::InvalidKey(what))
+            );
+        }
+        let many = header(vec![stanza(32, WRAPPED_KEY_LEN); MAX_RECIPIENTS + 1]);
+        assert_eq!(
+            many.authenticated_bytes(),
+            Err(FileError::TooManyRecipients {
+                count: MAX_RECIPIENTS + 1,
+                max: MAX_RECIPIENTS
+            })
+        );
+        let mut odd_chunks = header(Vec::new());
+        odd_chunks.chunk_size = MAX_CHUNK_SIZE + 1;
+        assert_eq!(
+            odd_chunks.encode(),
+            Err(FileError::InvalidChunkSize(MAX_CHUNK_SIZE + 1))
+        );
+    }
 }

@@ -1,11 +1,11 @@
 //! The file key and the keys derived from it (see `docs/format/file.md`).
 
-use hmac::{Hmac, KeyInit, Mac};
 use rand_core::CryptoRng;
-use sha2::Sha256;
+
 use zeroize::Zeroizing;
 
-use crate::crypto::kdf::hkdf_sha256;
+use super::FileError;
+use crate::crypto::kdf::{HmacKey, KdfError, hkdf_sha256};
 use crate::crypto::secret::Secret32;
 
 /// HKDF info of the payload key.
@@ -28,11 +28,11 @@ impl FileKey {
     /// A new key from the operating system's generator.
     ///
     /// # Errors
-    /// [`super::FileError::Internal`] when the system has no randomness.
-    pub fn random() -> Result<Self, super::FileError> {
+    /// [`FileError::Internal`] when the system has no randomness.
+    pub fn random() -> Result<Self, FileError> {
         let mut bytes = Zeroizing::new([0u8; 32]);
         getrandom::fill(bytes.as_mut())
-            .map_err(|_| super::FileError::Internal("no system randomness".into()))?;
+            .map_err(|_| FileError::Internal("no system randomness".into()))?;
         Ok(Self(Secret32::new(*bytes)))
     }
 
@@ -54,19 +54,26 @@ impl FileKey {
     }
 
     /// `HKDF-SHA256(salt, file key, "Sealkit file payload v1")`.
-    pub(crate) fn payload_key(&self, salt: &[u8; 32]) -> Zeroizing<[u8; 32]> {
-        hkdf_sha256::<32>(salt, self.0.as_bytes(), PAYLOAD_INFO)
+    ///
+    /// # Errors
+    /// [`FileError::Internal`] if HKDF fails (it cannot for 32 bytes).
+    pub(crate) fn payload_key(&self, salt: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>, FileError> {
+        hkdf_sha256::<32>(salt, self.0.as_bytes(), PAYLOAD_INFO).map_err(internal)
     }
 
     /// HMAC-SHA256 over the header bytes under
     /// `HKDF-SHA256(salt, file key, "Sealkit file header v1")`.
-    pub(crate) fn header_mac(&self, salt: &[u8; 32], header: &[u8]) -> [u8; 32] {
-        let key = hkdf_sha256::<32>(salt, self.0.as_bytes(), HEADER_INFO);
-        let mut out = [0u8; 32];
-        if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_ref()) {
-            mac.update(header);
-            out.copy_from_slice(&mac.finalize().into_bytes());
-        }
-        out
+    ///
+    /// # Errors
+    /// [`FileError::Internal`] if HKDF or HMAC fails (they cannot): never a
+    /// MAC of zeros.
+    pub(crate) fn header_mac(&self, salt: &[u8; 32], header: &[u8]) -> Result<[u8; 32], FileError> {
+        let key = hkdf_sha256::<32>(salt, self.0.as_bytes(), HEADER_INFO).map_err(internal)?;
+        let mac = HmacKey::new(key.as_ref()).map_err(internal)?.mac(header);
+        Ok(*mac)
     }
+}
+
+fn internal(error: KdfError) -> FileError {
+    FileError::Internal(format!("{} failed", error.what()))
 }

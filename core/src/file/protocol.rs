@@ -83,9 +83,9 @@ pub(crate) fn seal_header<R: CryptoRng>(
         stanzas,
         mac: [0; 32],
     };
-    header.mac = key.header_mac(&salt, &header.authenticated_bytes());
+    header.mac = key.header_mac(&salt, &header.authenticated_bytes()?)?;
     let payload = payload(&header, key)?;
-    Ok((header.encode(), payload))
+    Ok((header.encode()?, payload))
 }
 
 /// The payload of a received header: its MAC checked in constant time
@@ -138,7 +138,7 @@ pub(crate) fn open_header_bytes(bytes: &[u8], key: &FileKey) -> Result<FilePaylo
 /// The payload after checking the header's MAC in constant time.
 fn authenticated_payload(header: &FileHeader, key: &FileKey) -> Result<FilePayload, FileError> {
     use subtle::ConstantTimeEq;
-    let expected = key.header_mac(&header.salt, &header.authenticated_bytes());
+    let expected = key.header_mac(&header.salt, &header.authenticated_bytes()?)?;
     if !bool::from(expected.ct_eq(&header.mac)) {
         return Err(FileError::HeaderAuthentication);
     }
@@ -148,7 +148,7 @@ fn authenticated_payload(header: &FileHeader, key: &FileKey) -> Result<FilePaylo
 /// The payload of a header whose MAC is known good (or was just computed):
 /// the chunk cipher under `HKDF(salt, file key)`, and the layout.
 fn payload(header: &FileHeader, key: &FileKey) -> Result<FilePayload, FileError> {
-    let cipher = ChunkCipher::new(&key.payload_key(&header.salt))?;
+    let cipher = ChunkCipher::new(&key.payload_key(&header.salt)?)?;
     Ok(FilePayload::from_parts(
         cipher,
         header.chunk_size,

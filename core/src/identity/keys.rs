@@ -146,8 +146,13 @@ impl IdentityKeyPair {
     pub(crate) fn from_secret_bytes(bytes: &[u8; 64]) -> Self {
         let mut signing = Zeroizing::new([0u8; 32]);
         let mut dh = Zeroizing::new([0u8; 32]);
-        signing.copy_from_slice(bytes.get(..32).unwrap_or(&[0u8; 32]));
-        dh.copy_from_slice(bytes.get(32..).unwrap_or(&[0u8; 32]));
+        // Ed25519 then X25519, 32 bytes each, copied without a fallback.
+        for (out, byte) in signing.iter_mut().zip(bytes) {
+            *out = *byte;
+        }
+        for (out, byte) in dh.iter_mut().zip(bytes.iter().skip(32)) {
+            *out = *byte;
+        }
         Self::from_parts(
             SigningKey::from_bytes(&signing),
             X25519Secret::from_bytes(*dh),

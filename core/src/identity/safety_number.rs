@@ -65,8 +65,11 @@ fn fingerprint_half(address: &DeviceAddress, identity: &IdentityKey) -> [u8; 32]
         hasher.update(key);
         hash = hasher.finalize();
     }
+    // The first 32 of SHA-512's 64 bytes (no fallback value to fail open to).
     let mut half = [0u8; 32];
-    half.copy_from_slice(hash.get(..32).unwrap_or(&[0u8; 32]));
+    for (out, byte) in half.iter_mut().zip(hash) {
+        *out = byte;
+    }
     half
 }
 

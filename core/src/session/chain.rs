@@ -5,8 +5,9 @@
 
 use zeroize::Zeroizing;
 
+use super::SessionError;
 use crate::crypto::aead::NONCE_LEN;
-use crate::crypto::kdf::{HmacKey, hkdf_sha256, hkdf_sha256_zero_salt};
+use crate::crypto::kdf::{HmacKey, KdfError, hkdf_sha256, hkdf_sha256_zero_salt};
 use crate::crypto::secret::Secret32;
 
 /// `KDF_RK` info string (section 5.2: "an application-specific byte sequence").
@@ -26,18 +27,23 @@ impl RootKey {
     /// `KDF_RK(rk, dh_out)`: HKDF-SHA256 with `rk` as salt, `dh_out` as input
     /// key material and [`ROOT_INFO`], 64 bytes split into a new root key and
     /// a chain key (section 5.2).
-    pub(crate) fn step(&self, dh_out: &[u8; 32]) -> (RootKey, ChainKey) {
-        let okm = hkdf_sha256::<64>(self.0.as_bytes(), dh_out, ROOT_INFO);
+    ///
+    /// # Errors
+    /// [`SessionError::Internal`] if HKDF fails (it cannot for 64 bytes):
+    /// never a key of zeros.
+    pub(crate) fn step(&self, dh_out: &[u8; 32]) -> Result<(RootKey, ChainKey), SessionError> {
+        let okm = hkdf_sha256::<64>(self.0.as_bytes(), dh_out, ROOT_INFO).map_err(internal)?;
         let (root, chain) = okm.split_at(32);
-        let root = Secret32::from_slice(root).unwrap_or_else(|| Secret32::new([0; 32]));
-        let chain = Secret32::from_slice(chain).unwrap_or_else(|| Secret32::new([0; 32]));
-        (
+        let split = || SessionError::Internal("KDF_RK output split");
+        let root = Secret32::from_slice(root).ok_or_else(split)?;
+        let chain = Secret32::from_slice(chain).ok_or_else(split)?;
+        Ok((
             RootKey(root),
             ChainKey {
                 key: chain,
                 index: 0,
             },
-        )
+        ))
     }
 }
 
@@ -58,30 +64,34 @@ thread_local! {
 impl ChainKey {
     /// The message key at `self.index`: `HMAC-SHA256(CK, 0x01)`.
     #[cfg(test)]
-    pub(crate) fn message_key(&self) -> MessageKey {
-        MessageKey {
-            key: Secret32::new(*HmacKey::new(self.key.as_bytes()).mac(MESSAGE_KEY_SEED)),
-            index: self.index,
-        }
+    pub(crate) fn message_key(&self) -> Option<MessageKey> {
+        self.step().ok().map(|(key, _)| key)
     }
 
     /// The next chain key: `HMAC-SHA256(CK, 0x02)`. `None` once the index
     /// would overflow (after 2^32 - 1 messages in one chain).
     #[cfg(test)]
     pub(crate) fn next(&self) -> Option<ChainKey> {
-        self.step().map(|(_, next)| next)
+        self.step().ok().map(|(_, next)| next)
     }
 
     /// `KDF_CK(CK)` (section 5.2): the message key at `self.index` and the
     /// next chain key, from one keyed HMAC state (the key's padded blocks
-    /// are hashed once for both). `None` once the index would overflow
-    /// (after 2^32 - 1 messages in one chain).
-    pub(crate) fn step(&self) -> Option<(MessageKey, ChainKey)> {
-        let index = self.index.checked_add(1)?;
+    /// are hashed once for both).
+    ///
+    /// # Errors
+    /// [`SessionError::CounterExhausted`] once the index would overflow
+    /// (after 2^32 - 1 messages in one chain); [`SessionError::Internal`]
+    /// if HMAC refuses the key (it cannot).
+    pub(crate) fn step(&self) -> Result<(MessageKey, ChainKey), SessionError> {
+        let index = self
+            .index
+            .checked_add(1)
+            .ok_or(SessionError::CounterExhausted)?;
         #[cfg(test)]
         STEPS.with(|steps| steps.set(steps.get() + 1));
-        let mac = HmacKey::new(self.key.as_bytes());
-        Some((
+        let mac = HmacKey::new(self.key.as_bytes()).map_err(internal)?;
+        Ok((
             MessageKey {
                 key: Secret32::new(*mac.mac(MESSAGE_KEY_SEED)),
                 index: self.index,
@@ -106,15 +116,26 @@ impl MessageKey {
     /// AES-256-GCM key and a 12-byte nonce (section 5.2 recommends this
     /// expansion; we take a GCM key and nonce instead of CBC and HMAC keys).
     /// Each message key is used once, so a derived fixed nonce is safe.
-    pub(crate) fn aead_key_and_nonce(&self) -> (Zeroizing<[u8; 32]>, [u8; NONCE_LEN]) {
-        let okm = hkdf_sha256_zero_salt::<44>(self.key.as_bytes(), MESSAGE_KEY_INFO);
+    ///
+    /// # Errors
+    /// [`SessionError::Internal`] if HKDF fails (it cannot for 44 bytes).
+    pub(crate) fn aead_key_and_nonce(
+        &self,
+    ) -> Result<(Zeroizing<[u8; 32]>, [u8; NONCE_LEN]), SessionError> {
+        let okm =
+            hkdf_sha256_zero_salt::<44>(self.key.as_bytes(), MESSAGE_KEY_INFO).map_err(internal)?;
         let mut key = Zeroizing::new([0u8; 32]);
         let mut nonce = [0u8; NONCE_LEN];
         let (k, n) = okm.split_at(32);
         key.copy_from_slice(k);
         nonce.copy_from_slice(n);
-        (key, nonce)
+        Ok((key, nonce))
     }
+}
+
+/// A primitive's refusal, as the session's internal error.
+pub(crate) fn internal(error: KdfError) -> SessionError {
+    SessionError::Internal(error.what())
 }
 
 #[cfg(test)]
@@ -129,11 +150,14 @@ mod tests {
         };
         let next = chain.next().unwrap();
         assert_eq!(next.index, 1);
-        assert_ne!(chain.message_key().key, next.message_key().key);
+        assert_ne!(
+            chain.message_key().unwrap().key,
+            next.message_key().unwrap().key
+        );
         assert_eq!(chain.next(), Some(next));
         // `step` is exactly `message_key` and `next`.
         let (key, next) = chain.step().unwrap();
-        assert_eq!((key, Some(next)), (chain.message_key(), chain.next()));
+        assert_eq!((Some(key), Some(next)), (chain.message_key(), chain.next()));
     }
 
     #[test]
@@ -142,8 +166,8 @@ mod tests {
             key: Secret32::new([9; 32]),
             index: 0,
         };
-        let (aead_key, nonce) = key.aead_key_and_nonce();
-        let okm = hkdf_sha256::<44>(&[0u8; 32], &[9; 32], MESSAGE_KEY_INFO);
+        let (aead_key, nonce) = key.aead_key_and_nonce().unwrap();
+        let okm = hkdf_sha256::<44>(&[0u8; 32], &[9; 32], MESSAGE_KEY_INFO).unwrap();
         assert_eq!(&aead_key[..], &okm[..32]);
         assert_eq!(&nonce[..], &okm[32..]);
     }

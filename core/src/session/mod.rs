@@ -74,6 +74,10 @@ pub enum SessionError {
     /// A chain counter would overflow.
     #[error("message counter exhausted")]
     CounterExhausted,
+    /// A primitive failed where it cannot (a bug, not bad input): the
+    /// operation stopped rather than go on with a key of zeros.
+    #[error("internal error: {0} failed")]
+    Internal(&'static str),
     /// The session cannot receive yet (no receiving chain) for this message.
     #[error("no receiving chain for this message")]
     NoReceivingChain,

@@ -17,6 +17,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use super::SessionError;
+use super::chain::internal;
 use super::message::PrekeyHeader;
 use crate::crypto::kdf::hkdf_sha256;
 use crate::crypto::secret::Secret32;
@@ -51,14 +52,18 @@ fn dh(ours: &X25519Secret, theirs: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>, Ses
 }
 
 /// Section 2.2: `HKDF(salt = 0^32, ikm = F || DH1 || DH2 || DH3 [|| DH4] || SS, info)`.
-fn derive_shared_secret(dh: &[Zeroizing<[u8; 32]>], kem_secret: &[u8; 32]) -> Secret32 {
+fn derive_shared_secret(
+    dh: &[Zeroizing<[u8; 32]>],
+    kem_secret: &[u8; 32],
+) -> Result<Secret32, SessionError> {
     let mut ikm = Zeroizing::new(Vec::with_capacity(32 * (dh.len() + 2)));
     ikm.extend_from_slice(&[0xFF; 32]);
     for output in dh {
         ikm.extend_from_slice(output.as_ref());
     }
     ikm.extend_from_slice(kem_secret);
-    Secret32::new(*hkdf_sha256::<32>(&[0u8; 32], &ikm, PQXDH_INFO))
+    let secret = hkdf_sha256::<32>(&[0u8; 32], &ikm, PQXDH_INFO).map_err(internal)?;
+    Ok(Secret32::new(*secret))
 }
 
 fn associated_data(
@@ -106,7 +111,7 @@ pub(crate) fn initiate<R: CryptoRng + ?Sized>(
     if let Some(one_time) = one_time {
         outputs.push(dh(&ephemeral, &one_time.key)?);
     }
-    let shared_secret = derive_shared_secret(&outputs, &kem_secret);
+    let shared_secret = derive_shared_secret(&outputs, &kem_secret)?;
     let associated_data = associated_data(
         (our_address, our_identity.public()),
         (&bundle.address, &bundle.identity),
@@ -159,7 +164,7 @@ pub(crate) fn respond(
     }
     let kem_secret = ours.pq_prekey.decapsulate(&header.pq_ciphertext)?;
     Ok(SessionSecrets {
-        shared_secret: derive_shared_secret(&outputs, &kem_secret),
+        shared_secret: derive_shared_secret(&outputs, &kem_secret)?,
         associated_data: associated_data(
             (their_address, &header.identity),
             (ours.address, ours.identity.public()),

@@ -103,7 +103,7 @@ fn skip_keys(
     check_jump(chain, until)?;
     let mut chain = chain.clone();
     while chain.index < until {
-        let (key, next) = chain.step().ok_or(SessionError::CounterExhausted)?;
+        let (key, next) = chain.step()?;
         out.push(SkippedKey {
             ratchet_key: *ratchet_key,
             index: key.index,
@@ -134,7 +134,7 @@ impl RatchetState {
     ) -> Result<Self, SessionError> {
         let our_ratchet = X25519Secret::random(rng);
         let (root, sending) =
-            RootKey(shared_secret.clone()).step(&*dh(&our_ratchet, &their_ratchet)?);
+            RootKey(shared_secret.clone()).step(&*dh(&our_ratchet, &their_ratchet)?)?;
         Ok(Self {
             root,
             our_ratchet: RatchetKeyPair::new(our_ratchet),
@@ -196,12 +196,12 @@ impl RatchetState {
             (None, Some(their_ratchet)) => {
                 let (root, chain) = self
                     .root
-                    .step(&*dh(&self.our_ratchet.secret, their_ratchet)?);
+                    .step(&*dh(&self.our_ratchet.secret, their_ratchet)?)?;
                 (Some(root), chain)
             }
             (None, None) => return Err(SessionError::NoSendingChain),
         };
-        let (key, next) = chain.step().ok_or(SessionError::CounterExhausted)?;
+        let (key, next) = chain.step()?;
         let header = RatchetHeader {
             ratchet_key: self.our_ratchet_public(),
             previous_chain_length: self.previous_sending_length,
@@ -255,7 +255,7 @@ impl RatchetState {
                 return Err(self.missing_key(header));
             }
             let chain = skip_keys(chain, header.index, &header.ratchet_key, &mut new_skipped)?;
-            let (key, next) = chain.step().ok_or(SessionError::CounterExhausted)?;
+            let (key, next) = chain.step()?;
             let plaintext = open(&key)?;
             self.skipped.extend(new_skipped, MAX_SKIPPED_KEYS);
             self.receiving = Some(next);
@@ -292,7 +292,7 @@ impl RatchetState {
         }
         let (root, receiving) = self
             .root
-            .step(&*dh(&self.our_ratchet.secret, &header.ratchet_key)?);
+            .step(&*dh(&self.our_ratchet.secret, &header.ratchet_key)?)?;
         let mut new_chain_skipped = Vec::new();
         let receiving = skip_keys(
             &receiving,
@@ -300,7 +300,7 @@ impl RatchetState {
             &header.ratchet_key,
             &mut new_chain_skipped,
         )?;
-        let (key, receiving_next) = receiving.step().ok_or(SessionError::CounterExhausted)?;
+        let (key, receiving_next) = receiving.step()?;
         let plaintext = open(&key)?;
         if let Some((chain, their)) = old_chain {
             skip_keys(chain, header.previous_chain_length, their, &mut new_skipped)?;

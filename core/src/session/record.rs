@@ -205,7 +205,7 @@ impl Session {
             header,
             ciphertext: Vec::new(),
         };
-        let (aead_key, nonce) = key.aead_key_and_nonce();
+        let (aead_key, nonce) = key.aead_key_and_nonce()?;
         let aad = self.aad(&envelope);
         envelope.ciphertext = aead::seal(&aead_key, &nonce, &aad, plaintext)
             .map_err(|_| SessionError::PlaintextTooLarge(plaintext.len()))?;
@@ -241,7 +241,7 @@ impl Session {
         }
         let aad = self.aad(envelope);
         let plaintext = self.ratchet.decrypt(rng, &envelope.header, |key| {
-            let (aead_key, nonce) = key.aead_key_and_nonce();
+            let (aead_key, nonce) = key.aead_key_and_nonce()?;
             aead::open(&aead_key, &nonce, &aad, &envelope.ciphertext)
                 .map_err(|_| SessionError::Decrypt)
         })?;

@@ -37,7 +37,7 @@ use zeroize::Zeroizing;
 
 use super::{BUSY_TIMEOUT, Change, Changeset, Gate, RecordKind, Store, StoreError};
 use crate::crypto::aead::{self, NONCE_LEN};
-use crate::crypto::kdf::{HmacKey, hkdf_sha256};
+use crate::crypto::kdf::{HmacKey, KdfError, hkdf_sha256};
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = 3;
@@ -186,9 +186,11 @@ impl SqliteStore {
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;",
             )
             .map_err(backend)?;
+        let kdf = |error: KdfError| StoreError::Backend(format!("{} failed", error.what()));
+        let digest_key = hkdf_sha256::<32>(&[], storage_key, DIGEST_KEY_INFO).map_err(kdf)?;
         let cipher = RecordCipher {
-            key: hkdf_sha256::<32>(&[], storage_key, RECORD_KEY_INFO),
-            digest_key: HmacKey::new(hkdf_sha256::<32>(&[], storage_key, DIGEST_KEY_INFO).as_ref()),
+            key: hkdf_sha256::<32>(&[], storage_key, RECORD_KEY_INFO).map_err(kdf)?,
+            digest_key: HmacKey::new(digest_key.as_ref()).map_err(kdf)?,
         };
         migrate(&mut connection, &cipher)?;
         let head = read_head(&connection, &cipher)?;
