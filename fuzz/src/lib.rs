@@ -1,0 +1,51 @@
+//! Sealkit's fuzz targets as plain functions: each module's `run` is the
+//! body of the `cargo fuzz` target of the same name (`fuzz_targets/*.rs` are
+//! one-line wrappers). Keeping the bodies here lets a stable
+//! `cargo test` replay the corpora without nightly or libFuzzer; `TARGETS`
+//! lists them for it. Each module's documentation says what it feeds and
+//! checks.
+
+pub mod common;
+
+pub mod client_decrypt;
+pub mod envelope;
+pub mod file_body;
+pub mod file_header;
+pub mod group_message;
+pub mod identity_key;
+pub mod media_decrypt;
+pub mod prekey_bundle;
+pub mod safety_qr;
+pub mod session_record;
+
+/// One fuzz target.
+#[derive(Clone, Copy, Debug)]
+pub struct Target {
+    /// The `cargo fuzz` target (its `[[bin]]` name) and corpus directory.
+    pub name: &'static str,
+    /// One input.
+    pub run: fn(&[u8]),
+}
+
+macro_rules! targets {
+    ($($name:ident),* $(,)?) => {
+        /// Every target, by name.
+        pub const TARGETS: &[Target] = &[$(Target {
+            name: stringify!($name),
+            run: $name::run,
+        }),*];
+    };
+}
+
+targets![
+    client_decrypt,
+    envelope,
+    file_body,
+    file_header,
+    group_message,
+    identity_key,
+    media_decrypt,
+    prekey_bundle,
+    safety_qr,
+    session_record,
+];
