@@ -14,6 +14,7 @@ pub mod file_header;
 pub mod group_message;
 pub mod identity_key;
 pub mod media_decrypt;
+pub mod open_chunk;
 pub mod prekey_bundle;
 pub mod safety_qr;
 pub mod session_record;
@@ -45,6 +46,7 @@ targets![
     group_message,
     identity_key,
     media_decrypt,
+    open_chunk,
     prekey_bundle,
     safety_qr,
     session_record,
