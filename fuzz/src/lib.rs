@@ -16,6 +16,7 @@ pub mod identity_key;
 pub mod media_decrypt;
 pub mod open_chunk;
 pub mod prekey_bundle;
+pub mod recipient_string;
 pub mod safety_qr;
 pub mod session_record;
 
@@ -48,6 +49,7 @@ targets![
     media_decrypt,
     open_chunk,
     prekey_bundle,
+    recipient_string,
     safety_qr,
     session_record,
 ];
