@@ -11,6 +11,7 @@ pub mod client_decrypt;
 pub mod envelope;
 pub mod file_body;
 pub mod file_header;
+pub mod file_recipients;
 pub mod group_message;
 pub mod identity_key;
 pub mod media_decrypt;
@@ -44,6 +45,7 @@ targets![
     envelope,
     file_body,
     file_header,
+    file_recipients,
     group_message,
     identity_key,
     media_decrypt,
