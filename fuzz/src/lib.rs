@@ -9,6 +9,7 @@ pub mod common;
 
 pub mod client_decrypt;
 pub mod envelope;
+pub mod envelope_mutated;
 pub mod file_body;
 pub mod file_header;
 pub mod file_recipients;
@@ -43,6 +44,7 @@ macro_rules! targets {
 targets![
     client_decrypt,
     envelope,
+    envelope_mutated,
     file_body,
     file_header,
     file_recipients,
