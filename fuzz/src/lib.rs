@@ -21,6 +21,7 @@ pub mod prekey_bundle;
 pub mod recipient_string;
 pub mod safety_qr;
 pub mod session_record;
+pub mod stored_records;
 
 /// One fuzz target.
 #[derive(Clone, Copy, Debug)]
@@ -56,4 +57,5 @@ targets![
     recipient_string,
     safety_qr,
     session_record,
+    stored_records,
 ];
