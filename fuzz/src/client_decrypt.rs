@@ -9,6 +9,8 @@ use sealkit::store::MemoryStore;
 struct Fixture {
     bob: Client,
     store: Arc<MemoryStore>,
+    /// The initial message Bob decrypted (a seed: a replay).
+    first: Vec<u8>,
 }
 
 fn fixture() -> &'static Fixture {
@@ -20,7 +22,7 @@ fn fixture() -> &'static Fixture {
         let bundle = bob.prekey_bundle(4).unwrap().take_for_session();
         let first = alice.encrypt(bob.address(), Some(&bundle), b"hi").unwrap();
         bob.decrypt(&first).unwrap();
-        Fixture { bob, store }
+        Fixture { bob, store, first }
     })
 }
 
@@ -35,4 +37,19 @@ pub fn run(data: &[u8]) {
             "a failed decrypt changed state"
         );
     }
+}
+
+/// Seeds: the initial message Bob decrypted, whole and with its last byte
+/// changed (genuine new messages are left out: one that decrypts would move
+/// the fixture on for good; `envelope_mutated` starts from them).
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let first = fixture().first.clone();
+    let mut changed = first.clone();
+    if let Some(last) = changed.last_mut() {
+        *last ^= 1;
+    }
+    vec![
+        ("initial_replayed".into(), first),
+        ("initial_last_byte_changed".into(), changed),
+    ]
 }

@@ -9,3 +9,13 @@ pub fn run(data: &[u8]) {
         assert_eq!(envelope.encode(), data, "decode/encode must round-trip");
     }
 }
+
+/// Seeds: the real envelopes of `envelope_mutated` (initial messages with
+/// the PQXDH header, and normal ones).
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    crate::envelope_mutated::real_envelopes()
+        .into_iter()
+        .enumerate()
+        .map(|(i, envelope)| (format!("real_envelope_{i}"), envelope))
+        .collect()
+}

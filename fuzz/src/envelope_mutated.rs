@@ -191,3 +191,51 @@ pub fn run(data: &[u8]) {
 fn messages_of(f: &Fixture) -> Vec<&[u8]> {
     f.messages.iter().map(|m| &m.bytes[..]).collect()
 }
+
+/// Seeds: every envelope unchanged, with one byte changed in its
+/// ciphertext's tag and in its header, and with a byte inserted; every
+/// envelope after the others; the whole set in reverse; and each as raw
+/// bytes.
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let guard = fixture()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut seeds = Vec::new();
+    for (i, message) in guard.messages.iter().enumerate() {
+        let i8 = i as u8;
+        let tag = (message.bytes.len() as u16 - 1).to_be_bytes();
+        seeds.push((format!("real_envelope_{i}"), vec![1, i8, 0, 0]));
+        seeds.push((
+            format!("real_envelope_{i}_last_byte"),
+            vec![1, i8, tag[0], tag[1], 0x5a],
+        ));
+        seeds.push((
+            format!("real_envelope_{i}_byte_40"),
+            vec![1, i8, 0, 40, 0x5a],
+        ));
+        seeds.push((
+            format!("real_envelope_{i}_inserted_at_20"),
+            vec![2, i8, 0, 20, 0],
+        ));
+        // Three others first (shape 1, three genuine envelopes delivered).
+        seeds.push((
+            format!("real_envelope_{i}_after_three"),
+            vec![1 | 3 << 2, i8 + 1, i8 + 3, i8 + 5, i8, 0, 0],
+        ));
+        let mut raw = vec![0];
+        raw.extend_from_slice(&message.bytes);
+        seeds.push((format!("raw_envelope_{i}"), raw));
+    }
+    seeds.push(("all_in_order".into(), vec![3, 0, 1, 2, 3, 4, 5, 6, 7]));
+    seeds.push(("all_reversed".into(), vec![3, 7, 6, 5, 4, 3, 2, 1, 0]));
+    seeds.push(("all_twice".into(), vec![3, 4, 4, 2, 2, 6, 6, 5, 5, 1, 1]));
+    seeds
+}
+
+/// The genuine envelopes, for other targets' seeds.
+pub(crate) fn real_envelopes() -> Vec<Vec<u8>> {
+    let guard = fixture()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    guard.messages.iter().map(|m| m.bytes.clone()).collect()
+}

@@ -109,3 +109,17 @@ pub fn run(data: &[u8]) {
     let ok = reader.read_to_end(&mut out).is_ok();
     judge(f, &input, &out, ok, "StreamDecryptor");
 }
+
+/// Seeds: the original four chunks in order (the file itself), then
+/// reordered, with the last dropped, with the last repeated, with raw bytes
+/// after it, and in order with a seek into the second chunk.
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    vec![
+        ("original".into(), vec![4, 0, 1, 2, 3, 0, 0]),
+        ("reordered".into(), vec![4, 1, 0, 2, 3, 0, 0]),
+        ("last_dropped".into(), vec![3, 0, 1, 2, 0, 0]),
+        ("last_repeated".into(), vec![5, 0, 1, 2, 3, 3, 0, 0]),
+        ("bytes_after_last".into(), vec![4, 0, 1, 2, 3, 0, 0, 0x17]),
+        ("seek_into_second".into(), vec![4, 0, 1, 2, 3, 0x04, 0x10]),
+    ]
+}

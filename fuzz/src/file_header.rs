@@ -52,3 +52,19 @@ pub fn run(input: &[u8]) {
         _ => panic!("decode and read_from disagree: {decoded:?} / {read:?}"),
     }
 }
+
+/// Seeds: real headers with 0, 1 and 2 stanzas, X25519 and X-Wing (those of
+/// `file_recipients`), whole (first byte 0) and without magic and version
+/// (first byte 1).
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let mut seeds = Vec::new();
+    for (i, header) in crate::file_recipients::real_headers().iter().enumerate() {
+        let mut whole = vec![0];
+        whole.extend_from_slice(header);
+        seeds.push((format!("real_header_{i}"), whole));
+        let mut rest = vec![1];
+        rest.extend_from_slice(&header[8..]);
+        seeds.push((format!("real_header_{i}_after_magic"), rest));
+    }
+    seeds
+}

@@ -245,3 +245,43 @@ pub fn run(data: &[u8]) {
         open(f, opener, &input);
     }
 }
+
+/// Seeds: every real file unchanged; with a byte of its first stanza's
+/// encapsulated key, of its MAC and of its body changed; and cut after the
+/// header.
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let f = fixture();
+    let mut seeds = Vec::new();
+    for (i, file) in f.files.iter().enumerate() {
+        let i8 = i as u8;
+        let at = |offset: usize| (offset as u16).to_be_bytes();
+        seeds.push((format!("real_file_{i}"), vec![1, i8, 0, 0]));
+        // Magic, version, chunk size, salt and stanza count: 46 bytes, then
+        // the stanza kind and the key length.
+        let [h, l] = at(49);
+        seeds.push((
+            format!("real_file_{i}_stanza_byte"),
+            vec![1, i8, h, l, 0x5a],
+        ));
+        let [h, l] = at(file.header_len - 1);
+        seeds.push((format!("real_file_{i}_mac_byte"), vec![1, i8, h, l, 0x5a]));
+        let [h, l] = at(file.header_len + 3);
+        seeds.push((format!("real_file_{i}_body_byte"), vec![1, i8, h, l, 0x5a]));
+        let [h, l] = at(file.header_len);
+        seeds.push((format!("real_file_{i}_header_only"), vec![3, i8, h, l]));
+    }
+    let mut raw = vec![0];
+    raw.extend_from_slice(&f.files[3].bytes);
+    seeds.push(("raw_file_3".into(), raw));
+    seeds
+}
+
+/// The headers of the real files (0, 1 and 2 stanzas, both kinds), for
+/// other targets' seeds.
+pub(crate) fn real_headers() -> Vec<Vec<u8>> {
+    fixture()
+        .files
+        .iter()
+        .map(|file| file.bytes[..file.header_len].to_vec())
+        .collect()
+}

@@ -180,3 +180,30 @@ pub fn run(data: &[u8]) {
         }
     }
 }
+
+/// Seeds: the inputs that select the four real messages, unchanged, with a
+/// byte overwritten at 64, and with one inserted at 16 (the same as
+/// `core/tests/group_fuzz_seeds.rs` writes, beside raw copies of messages of
+/// its own group).
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let names = [
+        "application_epoch_1",
+        "commit_adding_carol",
+        "application_epoch_2",
+        "welcome_for_carol",
+    ];
+    let mut seeds = Vec::new();
+    for (index, name) in names.iter().enumerate() {
+        let index = index as u8;
+        seeds.push((format!("real_{name}"), vec![2, index, 0, 0]));
+        seeds.push((
+            format!("real_{name}_byte_64_overwritten"),
+            vec![2, index, 0, 64, 0xff],
+        ));
+        seeds.push((
+            format!("real_{name}_byte_inserted_at_16"),
+            vec![3, index, 0, 16, 0],
+        ));
+    }
+    seeds
+}

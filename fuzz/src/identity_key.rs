@@ -8,3 +8,18 @@ pub fn run(data: &[u8]) {
         assert_eq!(&key.to_bytes()[..], data);
     }
 }
+
+/// Seeds: a real identity key.
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let client = sealkit::Client::open_with_seed(
+        sealkit::store::MemoryStore::new(),
+        "alice",
+        "phone",
+        [1; 32],
+    )
+    .expect("open");
+    vec![(
+        "real_identity".into(),
+        client.identity().to_bytes().to_vec(),
+    )]
+}

@@ -1,9 +1,9 @@
 //! Sealkit's fuzz targets as plain functions: each module's `run` is the
 //! body of the `cargo fuzz` target of the same name (`fuzz_targets/*.rs` are
-//! one-line wrappers). Keeping the bodies here lets a stable
-//! `cargo test` replay the corpora without nightly or libFuzzer; `TARGETS`
-//! lists them for it. Each module's documentation says what it feeds and
-//! checks.
+//! one-line wrappers), and its `seeds` are the initial inputs written to
+//! `fuzz/corpus/<target>/`. Keeping the bodies here lets a stable
+//! `cargo test` replay every corpus (`tests/replay.rs`) without nightly or
+//! libFuzzer. Each module's documentation says what it feeds and checks.
 
 pub mod common;
 
@@ -23,6 +23,9 @@ pub mod safety_qr;
 pub mod session_record;
 pub mod stored_records;
 
+/// Initial inputs of a target: (file name, contents).
+pub type Seeds = Vec<(String, Vec<u8>)>;
+
 /// One fuzz target.
 #[derive(Clone, Copy, Debug)]
 pub struct Target {
@@ -30,6 +33,8 @@ pub struct Target {
     pub name: &'static str,
     /// One input.
     pub run: fn(&[u8]),
+    /// The initial inputs.
+    pub seeds: fn() -> Seeds,
 }
 
 macro_rules! targets {
@@ -38,6 +43,7 @@ macro_rules! targets {
         pub const TARGETS: &[Target] = &[$(Target {
             name: stringify!($name),
             run: $name::run,
+            seeds: $name::seeds,
         }),*];
     };
 }

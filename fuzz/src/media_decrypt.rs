@@ -89,3 +89,22 @@ fn sframe_header_len(bytes: &[u8]) -> usize {
     };
     1 + kid + ctr
 }
+
+/// Seeds: each of the four sealed frames, whole (first byte 0) and as its
+/// ciphertext and tag behind the genuine prefix (first byte `2i + 1`).
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let mut sender = context(3);
+    let mut seeds = Vec::new();
+    for (i, (frame, header)) in FRAMES.iter().enumerate() {
+        let sealed = sender.encrypt_frame(frame, header).expect("seal");
+        let mut whole = vec![0];
+        whole.extend_from_slice(&sealed);
+        seeds.push((format!("sealed_frame_{i}"), whole));
+        let clear_len = usize::from(u16::from_be_bytes([sealed[1], sealed[2]]));
+        let header_len = sframe_header_len(&sealed[3 + clear_len..]);
+        let mut tail = vec![2 * i as u8 + 1];
+        tail.extend_from_slice(&sealed[3 + clear_len + header_len..]);
+        seeds.push((format!("sealed_frame_{i}_ciphertext"), tail));
+    }
+    seeds
+}

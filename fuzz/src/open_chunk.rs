@@ -130,3 +130,24 @@ pub fn run(data: &[u8]) {
         }
     }
 }
+
+/// Seeds: every real chunk unchanged, with its flag flipped, at the next
+/// index, cut short, and one byte of its tag changed.
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let mut seeds = Vec::new();
+    for i in 0..4u8 {
+        seeds.push((format!("real_chunk_{i}"), vec![1, i, 0, 0]));
+        seeds.push((format!("real_chunk_{i}_flag_flipped"), vec![1, i | 4, 0, 0]));
+        seeds.push((format!("real_chunk_{i}_next_index"), vec![1, i | 8, 0, 0]));
+        seeds.push((format!("real_chunk_{i}_cut_at_16"), vec![3, i, 0, 16]));
+        seeds.push((format!("real_chunk_{i}_byte_100"), vec![1, i, 0, 100, 0]));
+    }
+    let f = fixture();
+    let (index, last, ciphertext, _) = &f.chunks[3];
+    let mut raw = vec![0];
+    raw.extend_from_slice(&index.to_be_bytes());
+    raw.push(u8::from(*last));
+    raw.extend_from_slice(ciphertext);
+    seeds.push(("raw_last_chunk".into(), raw));
+    seeds
+}

@@ -138,3 +138,29 @@ pub fn run(data: &[u8]) {
     check_recipient(&text);
     check_identity(&text);
 }
+
+/// Seeds: the four real strings unchanged, as text and through the
+/// selector, an identity with whitespace around it, and an X25519 secret
+/// key that is not clamped.
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let names = [
+        "x25519_recipient",
+        "xwing_recipient",
+        "x25519_identity",
+        "xwing_identity",
+    ];
+    let mut seeds = Vec::new();
+    for (i, (name, text)) in names.iter().zip(real_strings()).enumerate() {
+        let mut raw = vec![0];
+        raw.extend_from_slice(text.as_bytes());
+        seeds.push((format!("raw_{name}"), raw));
+        seeds.push((format!("real_{name}"), vec![5, i as u8, 0, 0]));
+    }
+    let mut padded = vec![0];
+    padded.extend_from_slice(format!(" \t{}\n", real_strings()[3]).as_bytes());
+    seeds.push(("raw_xwing_identity_with_whitespace".into(), padded));
+    let mut unclamped = vec![3];
+    unclamped.extend_from_slice(Base64UrlUnpadded::encode_string(&[0xff; 32]).as_bytes());
+    seeds.push(("x25519_identity_not_clamped".into(), unclamped));
+    seeds
+}

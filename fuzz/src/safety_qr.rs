@@ -20,3 +20,19 @@ fn expected() -> &'static SafetyNumber {
 pub fn run(data: &[u8]) {
     let _ = expected().verify_qr_payload(data);
 }
+
+/// Seeds: the expected payload, and the payload of another pair.
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let alice = Client::open_with_seed(MemoryStore::new(), "alice", "phone", [1; 32]).unwrap();
+    let carol = Client::open_with_seed(MemoryStore::new(), "carol", "tablet", [3; 32]).unwrap();
+    alice
+        .trust_identity(carol.address(), carol.identity())
+        .unwrap();
+    vec![
+        ("expected_payload".into(), expected().qr_payload()),
+        (
+            "other_pair_payload".into(),
+            alice.safety_number(carol.address()).unwrap().qr_payload(),
+        ),
+    ]
+}

@@ -358,3 +358,42 @@ pub fn run(data: &[u8]) {
     }
     operations(f, &records, false, kind == RecordKind::TrustedIdentity);
 }
+
+/// Seeds: for every kind and each of its first records, the store
+/// unchanged (once per kind), the record's first byte changed, the record
+/// cut to one byte and cut in the middle, a byte inserted at its start, and
+/// the record deleted; the record's value replaced by nothing.
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let f = fixture();
+    let mut seeds = Vec::new();
+    for (k, kind) in RecordKind::ALL.iter().enumerate() {
+        let k8 = k as u8;
+        let records: Vec<_> = f.baseline.iter().filter(|(x, _, _)| x == kind).collect();
+        seeds.push((format!("{kind:?}_unchanged"), vec![k8, 0, 1, 0, 0]));
+        for (i, (_, _, value)) in records.iter().enumerate().take(24) {
+            let i8 = i as u8;
+            let middle = (value.len() as u16 / 2).to_be_bytes();
+            let name = format!("{kind:?}_{i}");
+            seeds.push((format!("{name}_first_byte"), vec![k8, i8, 1, 0, 0, 0xfe]));
+            seeds.push((format!("{name}_cut_to_1"), vec![k8, i8, 3, 0, 1]));
+            seeds.push((
+                format!("{name}_cut_in_half"),
+                vec![k8, i8, 3, middle[0], middle[1]],
+            ));
+            seeds.push((format!("{name}_inserted"), vec![k8, i8, 2, 0, 0, 0]));
+            seeds.push((format!("{name}_deleted"), vec![k8, i8, 4]));
+            seeds.push((format!("{name}_emptied"), vec![k8, i8, 0]));
+        }
+    }
+    seeds
+}
+
+/// The values of every `kind` record of the store, for other targets' seeds.
+pub(crate) fn real_records(kind: RecordKind) -> Vec<Vec<u8>> {
+    fixture()
+        .baseline
+        .iter()
+        .filter(|(k, _, _)| *k == kind)
+        .map(|(_, _, value)| value.clone())
+        .collect()
+}
