@@ -36,7 +36,10 @@
 //! `1`, `2`, `3` the value overwritten, inserted into or cut at an offset
 //! (`rest` is `[offset_high, offset_low, patch @ ..]`, as `common::edit`
 //! takes after its index); `4` the record is deleted. `[k, i, 1, 0, 0]` is
-//! the store unchanged. The session-record decoder alone has its own target
+//! the store unchanged. The `Mls` records' keys hold hashes of values that
+//! openmls's HPKE draws from the system, not from the seeded generator, so
+//! their order, and which record index `i` names, changes from one process
+//! to the next (within one it is fixed). The session-record decoder alone has its own target
 //! (`session_record`); the other record decoders are not public, so they
 //! are reached here through the operations that read them.
 
