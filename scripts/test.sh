@@ -28,8 +28,8 @@ cargo test -p sealkit --features pq-groups --test groups
 step "core builds for wasm32-unknown-unknown"
 cargo build -p sealkit --target wasm32-unknown-unknown
 
-step "fuzz targets build"
-cargo check --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-check
+step "fuzz corpora replay (every target's seeds, corpus and regressions; stable, no libFuzzer)"
+cargo test --release --manifest-path fuzz/Cargo.toml --no-default-features --target-dir target/fuzz-check
 
 step "examples run"
 cargo run -q -p sealkit-examples --bin two_devices > /dev/null
