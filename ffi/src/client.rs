@@ -139,7 +139,7 @@ impl SealkitClient {
     /// nothing.
     ///
     /// # Errors
-    /// `Internal` when an earlier panic poisoned the client.
+    /// None (also after a panic in an earlier call).
     pub fn close(&self) -> Result<(), SealkitError> {
         Ok(self.inner.close()?)
     }

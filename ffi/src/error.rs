@@ -230,8 +230,9 @@ pub enum SealkitError {
         message: String,
     },
     /// A bug or a broken platform, not the input's fault: the system has no
-    /// randomness, or a lock was poisoned by a panic in an earlier call.
-    /// Retrying rarely helps; after a poisoned lock, open the client again.
+    /// randomness, or a primitive failed where it cannot. Retrying rarely
+    /// helps. (A panic in a call does not break the client: the next call
+    /// reloads its state from the store.)
     #[error("{message}")]
     Internal {
         /// Details.
@@ -408,7 +409,7 @@ mod tests {
                 epoch_low_bits: 3,
                 current: 2,
             }),
-            Error::Internal("client lock poisoned by a panic".into()),
+            Error::Internal("no system randomness".into()),
         ];
         for inner in client_errors {
             let (kind, text) = (inner.kind(), inner.to_string());

@@ -65,6 +65,9 @@ struct Inner {
     generation: u64,
     /// Set by [`Client::close`]: every call fails with [`Error::Closed`].
     closed: bool,
+    /// Set when a panic unwound through an operation: the next one reloads
+    /// everything from the store, whatever the generation says.
+    stale: bool,
 }
 
 impl Inner {
@@ -75,6 +78,7 @@ impl Inner {
         self.groups = GroupCache::default();
         self.meta = Meta::load(self.store.as_ref())?;
         self.generation = generation;
+        self.stale = false;
         Ok(())
     }
 }
@@ -212,6 +216,7 @@ impl Client {
                 groups: GroupCache::default(),
                 generation,
                 closed: false,
+                stale: false,
             }),
         })
     }
@@ -233,7 +238,7 @@ impl Client {
     /// of the database is refused. It grows with every commit.
     ///
     /// # Errors
-    /// [`Error::Closed`], [`Error::Internal`] after a panic.
+    /// [`Error::Closed`].
     pub fn store_generation(&self) -> Result<u64, Error> {
         Ok(self.lock()?.generation)
     }
@@ -245,13 +250,10 @@ impl Client {
     /// does the same.
     ///
     /// # Errors
-    /// [`Error::Internal`] when an earlier panic poisoned the client (the
-    /// store is closed anyway when the client is dropped).
+    /// None: closing cannot fail (it also works after a panic in an
+    /// earlier call); the `Result` is kept for the bindings' sake.
     pub fn close(&self) -> Result<(), Error> {
-        let mut inner = self
-            .inner
-            .lock()
-            .map_err(|_| Error::Internal("client lock poisoned by a panic".into()))?;
+        let mut inner = self.recovering_lock();
         if !inner.closed {
             inner.closed = true;
             inner.sessions.clear();
@@ -261,11 +263,29 @@ impl Client {
         Ok(())
     }
 
+    /// The client's lock, recovered if a panic poisoned it (in openmls, in
+    /// a store, in an app's store implementation): every operation keeps
+    /// what it changes out of the caches until its changes are committed,
+    /// and its store operation rolls back as the panic unwinds through it
+    /// (`Operation`'s `Drop`), so nothing half-done is left behind. The
+    /// caches are dropped anyway, and the next operation reloads them from
+    /// the store (which also covers a panic after the store committed).
+    fn recovering_lock(&self) -> MutexGuard<'_, Inner> {
+        match self.inner.lock() {
+            Ok(inner) => inner,
+            Err(poisoned) => {
+                let mut inner = poisoned.into_inner();
+                inner.sessions.clear();
+                inner.groups = GroupCache::default();
+                inner.stale = true;
+                self.inner.clear_poison();
+                inner
+            }
+        }
+    }
+
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
-        let inner = self
-            .inner
-            .lock()
-            .map_err(|_| Error::Internal("client lock poisoned by a panic".into()))?;
+        let inner = self.recovering_lock();
         if inner.closed {
             return Err(Error::Closed);
         }
@@ -289,7 +309,7 @@ impl Client {
         // through a second handle to the store.
         let store = Arc::clone(&inner.store);
         let store_operation = Operation::begin(store.as_ref())?;
-        if store_operation.generation() != inner.generation {
+        if inner.stale || store_operation.generation() != inner.generation {
             inner.reload(store_operation.generation())?;
         }
         let mut txn = Txn::default();

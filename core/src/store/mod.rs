@@ -255,7 +255,9 @@ pub trait Store: Send + Sync {
     /// the operation has ended).
     fn commit(&self, changes: Changeset) -> Result<u64, StoreError>;
 
-    /// Ends the operation without writing anything.
+    /// Ends the operation without writing anything. Does nothing when this
+    /// thread has no operation open: the client calls it after a commit
+    /// that panicked, whether or not the commit had ended the operation.
     fn rollback(&self);
 }
 
@@ -316,12 +318,17 @@ impl<'a> Operation<'a> {
     /// # Errors
     /// As [`Store::commit`].
     pub fn commit(mut self, changes: Changeset) -> Result<u64, StoreError> {
-        self.open = false;
         if changes.is_empty() {
+            self.open = false;
             self.store.rollback();
             return Ok(self.generation);
         }
-        self.store.commit(changes)
+        // Still open while the store commits: if the store panics, the
+        // unwinding drop ends the operation (a rollback of an operation the
+        // store already ended does nothing).
+        let result = self.store.commit(changes);
+        self.open = false;
+        result
     }
 }
 
