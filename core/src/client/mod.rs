@@ -150,7 +150,10 @@ impl Client {
 
     /// As [`Client::open`] with every secret drawn from one ChaCha20 stream
     /// from `seed`: deterministic, for tests, benchmarks and known-answer
-    /// vectors only. What it gives up: the seed, or a memory snapshot of the
+    /// vectors only. Not quite every secret: the HPKE inside openmls
+    /// (`hpke-rs`) seeds its own generator from the system for each seal, so
+    /// MLS welcomes and commits still differ from run to run, and so do the
+    /// keys of the `Mls` records that hash them. What it gives up: the seed, or a memory snapshot of the
     /// stream, regenerates every secret the client drew since it opened and
     /// every one it will draw (no forward secrecy against a snapshot). Never
     /// use it in production, and never reopen a store with a seed used
