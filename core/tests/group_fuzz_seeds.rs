@@ -7,8 +7,8 @@
 //! messages.
 //!
 //! `cargo test -p sealkit --test group_fuzz_seeds -- --ignored` writes them
-//! to `fuzz/corpus/group_message/` (the corpus directories are not tracked;
-//! see fuzz/README.md).
+//! to `fuzz/corpus/group_message/` (the corpora are committed and replayed
+//! in CI; see fuzz/README.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
