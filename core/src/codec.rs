@@ -6,6 +6,7 @@
 //! above its stated bound, is a [`DecodeError`].
 
 use thiserror::Error;
+use zeroize::Zeroizing;
 
 /// Why bytes could not be decoded. Carries no secret material.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -141,16 +142,86 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Appends fields to a byte vector in the same layout [`Reader`] reads.
+/// A growable byte buffer that leaves no copy of its contents behind.
+///
+/// When a `Vec` outgrows its allocation it moves its bytes to a bigger one and
+/// frees the old one as it is, so every record whose secret fields come before
+/// its last growth would leave a copy of them in freed memory. This buffer
+/// grows itself: it moves to an allocation at least twice as big and wipes the
+/// old one, and it wipes its own when dropped. Every [`Writer`] writes into
+/// one, and openmls's serialised group state is written into one
+/// (`io::Write`).
+#[derive(Default)]
+pub(crate) struct SecretBuf {
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+impl SecretBuf {
+    /// The smallest allocation it grows to, so that a run of one-byte writes
+    /// does not reallocate at every byte.
+    const MIN_CAPACITY: usize = 64;
+
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            bytes: Zeroizing::new(Vec::with_capacity(capacity)),
+        }
+    }
+
+    pub(crate) fn extend_from_slice(&mut self, more: &[u8]) {
+        let needed = self.bytes.len().saturating_add(more.len());
+        if needed > self.bytes.capacity() {
+            let capacity = needed
+                .max(self.bytes.capacity().saturating_mul(2))
+                .max(Self::MIN_CAPACITY);
+            let mut grown = Zeroizing::new(Vec::with_capacity(capacity));
+            grown.extend_from_slice(&self.bytes);
+            // `grown` now holds the old allocation, which it wipes as it drops.
+            std::mem::swap(&mut self.bytes, &mut grown);
+        }
+        // Within capacity: `Vec` does not reallocate.
+        self.bytes.extend_from_slice(more);
+    }
+
+    /// The bytes, still wiped when dropped.
+    pub(crate) fn into_secret(self) -> Zeroizing<Vec<u8>> {
+        self.bytes
+    }
+
+    /// The bytes, for encodings that hold nothing secret (messages, headers).
+    pub(crate) fn into_vec(mut self) -> Vec<u8> {
+        std::mem::take(&mut *self.bytes)
+    }
+}
+
+impl std::fmt::Debug for SecretBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretBuf({} bytes)", self.bytes.len())
+    }
+}
+
+impl std::io::Write for SecretBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Appends fields to a byte buffer in the same layout [`Reader`] reads. It
+/// grows without leaving copies behind ([`SecretBuf`]), so it may write
+/// secrets; [`Writer::into_secret`] keeps them wiped on drop.
 #[derive(Debug, Default)]
 pub(crate) struct Writer {
-    out: Vec<u8>,
+    out: SecretBuf,
 }
 
 impl Writer {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
-            out: Vec::with_capacity(capacity),
+            out: SecretBuf::with_capacity(capacity),
         }
     }
 
@@ -195,8 +266,14 @@ impl Writer {
         self.u16(u16::try_from(count).unwrap_or(u16::MAX))
     }
 
+    /// The encoding, for formats that hold nothing secret.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
-        self.out
+        self.out.into_vec()
+    }
+
+    /// The encoding of a record that holds secrets, wiped when dropped.
+    pub(crate) fn into_secret(self) -> Zeroizing<Vec<u8>> {
+        self.out.into_secret()
     }
 }
 

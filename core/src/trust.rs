@@ -41,7 +41,7 @@ pub(crate) type IdentityBytes = [u8; IDENTITY_KEY_LEN];
 pub(crate) fn encode_record(identity: &IdentityBytes) -> Zeroizing<Vec<u8>> {
     let mut w = Writer::default();
     w.u8(TRUSTED_RECORD_VERSION).raw(identity);
-    Zeroizing::new(w.into_bytes())
+    w.into_secret()
 }
 
 /// The identity key bytes of a trusted-identity record, without decoding

@@ -356,7 +356,7 @@ fn encode_identity(address: &DeviceAddress, identity: &IdentityKeyPair) -> Zeroi
     w.u8(IDENTITY_RECORD_VERSION);
     address.write(&mut w);
     w.raw(identity.secret_bytes().as_ref());
-    Zeroizing::new(w.into_bytes())
+    w.into_secret()
 }
 
 fn decode_identity(bytes: &[u8]) -> Result<(DeviceAddress, IdentityKeyPair), DecodeError> {

@@ -130,7 +130,7 @@ impl Meta {
                 w.u32(*id);
             }
         }
-        Zeroizing::new(w.into_bytes())
+        w.into_secret()
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {

@@ -185,7 +185,7 @@ fn encode_received(sequence: u64, received: &Received) -> Zeroizing<Vec<u8>> {
     w.u64(sequence);
     received.sender.write(&mut w);
     w.bytes(&received.plaintext);
-    Zeroizing::new(w.into_bytes())
+    w.into_secret()
 }
 
 fn decode_received(id: MessageId, bytes: &[u8]) -> Result<(u64, Received), DecodeError> {

@@ -86,6 +86,22 @@ impl HmacKey {
 mod tests {
     use super::*;
 
+    /// HMAC's key lives in its hash states (`Hmac` holds the inner and outer
+    /// SHA-256 cores and a block buffer; `Hkdf` holds an `Hmac`). They are
+    /// wiped on drop only with the `zeroize` features of `sha2` and `hmac`
+    /// (which turn on digest's and block-buffer's): without them this does
+    /// not compile.
+    #[test]
+    fn hash_and_hmac_states_are_wiped_on_drop() {
+        use hmac::digest::block_api::{Buffer, CoreProxy};
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<Sha256>();
+        wiped_on_drop::<sha2::Sha512>();
+        // What `HmacCore<Sha256>` holds twice, and its buffer.
+        wiped_on_drop::<<Sha256 as CoreProxy>::Core>();
+        wiped_on_drop::<Buffer<hmac::block_api::HmacCore<Sha256>>>();
+    }
+
     #[test]
     fn an_hkdf_output_above_255_hash_lengths_is_an_error_not_zeros() {
         // RFC 5869 section 2.3: L <= 255 * HashLen = 8160 bytes.

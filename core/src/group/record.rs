@@ -37,7 +37,7 @@ impl GroupRecord {
             w.u64(*epoch).bytes(message);
         }
         w.u64(self.media_epoch).u32(self.media_next_block);
-        Zeroizing::new(w.into_bytes())
+        w.into_secret()
     }
 
     pub(super) fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {

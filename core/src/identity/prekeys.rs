@@ -309,7 +309,7 @@ impl SignedPrekey {
             .u32(self.id)
             .raw(self.secret.as_bytes())
             .raw(&self.signature);
-        Zeroizing::new(w.into_bytes())
+        w.into_secret()
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
@@ -356,7 +356,7 @@ impl OneTimePrekey {
     pub(crate) fn encode(&self) -> Zeroizing<Vec<u8>> {
         let mut w = Writer::with_capacity(37);
         w.u8(1).u32(self.id).raw(self.secret.as_bytes());
-        Zeroizing::new(w.into_bytes())
+        w.into_secret()
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
@@ -440,7 +440,7 @@ impl PqPrekey {
             .bool(self.last_resort)
             .raw(self.seed.as_ref())
             .raw(&self.signature);
-        Zeroizing::new(w.into_bytes())
+        w.into_secret()
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {

@@ -444,7 +444,7 @@ impl SessionRecord {
         for session in &self.sessions {
             session.write(&mut w);
         }
-        Zeroizing::new(w.into_bytes())
+        w.into_secret()
     }
 
     /// Reads the stored form.

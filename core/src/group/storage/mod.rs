@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
+use crate::codec::SecretBuf;
 use crate::store::{Changeset, RecordKind, Store, StoreError};
 
 mod entities;
@@ -89,10 +90,14 @@ impl<'a> GroupStorage<'a> {
         value: &V,
     ) -> Result<(), GroupStorageError> {
         let key = Self::storage_key(label, key)?;
-        let value = serde_json::to_vec(value).map_err(|_| GroupStorageError::Serialize)?;
+        // Group state holds epoch secrets and private keys: written into a
+        // buffer that wipes what it outgrows (`serde_json::to_vec` would
+        // leave a copy of the prefix in freed memory at every growth).
+        let mut buffer = SecretBuf::default();
+        serde_json::to_writer(&mut buffer, value).map_err(|_| GroupStorageError::Serialize)?;
         self.pending
             .borrow_mut()
-            .insert(key, Some(Zeroizing::new(value)));
+            .insert(key, Some(buffer.into_secret()));
         Ok(())
     }
 
