@@ -58,7 +58,7 @@ use openmls_traits::OpenMlsProvider;
 use openmls_traits::signatures::{Signer, SignerError};
 use openmls_traits::types::SignatureScheme;
 use sealkit::group::{MAX_FORWARD_DISTANCE, MAX_PAST_EPOCHS, OUT_OF_ORDER_TOLERANCE};
-use sealkit::store::{Changeset, MemoryStore, RecordKind, Store};
+use sealkit::store::{Changeset, MemoryStore, RecordKind, Store, Zeroizing};
 use sealkit::{Client, GroupEvent};
 
 const SIZES: [usize; 3] = [10, 100, 1_000];
@@ -89,11 +89,11 @@ fn sizes_line(side: &str, n: usize, commit: usize, welcome: usize) {
 // ---------------------------------------------------------------- Sealkit
 
 /// A new store holding a copy of every record of `records`.
-fn copy_store(records: &[(RecordKind, String, Vec<u8>)]) -> MemoryStore {
+fn copy_store(records: &[(RecordKind, String, Zeroizing<Vec<u8>>)]) -> MemoryStore {
     let store = MemoryStore::new();
     let mut changes = Changeset::new();
     for (kind, key, value) in records {
-        changes.put(*kind, key.clone(), value.clone().into());
+        changes.put(*kind, key.clone(), value.clone());
     }
     store.commit(changes).unwrap();
     store
@@ -103,7 +103,7 @@ fn copy_store(records: &[(RecordKind, String, Vec<u8>)]) -> MemoryStore {
 /// keeps its store so that its state can be copied.
 struct SealkitDevices {
     key_packages: Vec<Vec<u8>>,
-    newcomer: Vec<(RecordKind, String, Vec<u8>)>,
+    newcomer: Vec<(RecordKind, String, Zeroizing<Vec<u8>>)>,
 }
 
 fn sealkit_devices(count: usize) -> SealkitDevices {
@@ -156,7 +156,7 @@ fn sealkit_create_and_add(
 struct SealkitFixture {
     alice: Client,
     bob: Client,
-    bob_before_commit: Vec<(RecordKind, String, Vec<u8>)>,
+    bob_before_commit: Vec<(RecordKind, String, Zeroizing<Vec<u8>>)>,
     commit: Vec<u8>,
     welcome: Vec<u8>,
 }

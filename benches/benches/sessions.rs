@@ -26,7 +26,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sealkit::identity::{IdentityKeyPair, OneTimePrekey, PqPrekey, SignedPrekey};
 use sealkit::session::{Envelope, ResponderKeys, Session};
-use sealkit::store::{Changeset, MemoryStore, SqliteStore, Store};
+use sealkit::store::{Changeset, MemoryStore, SqliteStore, Store, Zeroizing};
 use sealkit::{Client, DeviceAddress, PrekeyBundle};
 use vodozemac::olm::{Account, OlmMessage, Session as OlmSession, SessionConfig};
 
@@ -177,11 +177,11 @@ fn sqlite_client_pair(dir: &std::path::Path) -> (Client, Client) {
 }
 
 /// A new store holding a copy of every record of `store`.
-fn copy_store(records: &[(sealkit::store::RecordKind, String, Vec<u8>)]) -> MemoryStore {
+fn copy_store(records: &[(sealkit::store::RecordKind, String, Zeroizing<Vec<u8>>)]) -> MemoryStore {
     let store = MemoryStore::new();
     let mut changes = Changeset::new();
     for (kind, key, value) in records {
-        changes.put(*kind, key.clone(), value.clone().into());
+        changes.put(*kind, key.clone(), value.clone());
     }
     store.commit(changes).unwrap();
     store

@@ -263,15 +263,15 @@ fn a_skipped_key_is_deleted_with_its_chain_after_max_receiver_chains_ratchet_ste
 
 /// A client opened on a copy of `backup` (a store snapshot), drawing fresh
 /// randomness: the same device restored from a backup.
-fn restored(backup: &[(RecordKind, String, Vec<u8>)], user: &str, device: &str) -> Client {
+fn restored(
+    backup: &[(RecordKind, String, sealkit::store::Zeroizing<Vec<u8>>)],
+    user: &str,
+    device: &str,
+) -> Client {
     let store = MemoryStore::new();
     let mut changes = sealkit::store::Changeset::new();
     for (kind, key, value) in backup {
-        changes.put(
-            *kind,
-            key.clone(),
-            sealkit::store::Zeroizing::new(value.clone()),
-        );
+        changes.put(*kind, key.clone(), value.clone());
     }
     store.commit(changes).unwrap();
     Client::open(store, user, device).unwrap()

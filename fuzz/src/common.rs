@@ -9,7 +9,7 @@ use sealkit::store::{Changeset, MemoryStore, RecordKind, Store, Zeroizing};
 use sealkit::{Client, ErrorKind};
 
 /// Every record of a store, as [`MemoryStore::snapshot`] lists them.
-pub type Snapshot = Vec<(RecordKind, String, Vec<u8>)>;
+pub type Snapshot = Vec<(RecordKind, String, Zeroizing<Vec<u8>>)>;
 
 /// How [`edit`] changes a real message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,11 +55,11 @@ pub fn edit<M: AsRef<[u8]>>(messages: &[M], rest: &[u8], how: Edit) -> (usize, V
 }
 
 /// A memory store holding exactly `records`.
-pub fn store_from(records: &[(RecordKind, String, Vec<u8>)]) -> Arc<MemoryStore> {
+pub fn store_from(records: &[(RecordKind, String, Zeroizing<Vec<u8>>)]) -> Arc<MemoryStore> {
     let store = Arc::new(MemoryStore::new());
     let mut changes = Changeset::new();
     for (kind, key, value) in records {
-        changes.put(*kind, key.clone(), Zeroizing::new(value.clone()));
+        changes.put(*kind, key.clone(), value.clone());
     }
     if !changes.is_empty() {
         store.commit(changes).expect("fill a memory store");

@@ -51,7 +51,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sealkit::file::{FileEncryptor, FileOptions, MIN_CHUNK_SIZE, Recipient};
 use sealkit::media::MediaCipherSuite;
-use sealkit::store::{MemoryStore, RecordKind};
+use sealkit::store::{MemoryStore, RecordKind, Zeroizing};
 use sealkit::{Client, DeviceAddress, GroupEvent, MessageId};
 
 use crate::common::{Device, Edit, Snapshot, TypedError, check_error, edit, store_from};
@@ -196,7 +196,7 @@ fn fixture() -> &'static Fixture {
 /// `trusted_identity` reads before it: it runs when that record was changed.
 fn operations(
     f: &Fixture,
-    records: &[(RecordKind, String, Vec<u8>)],
+    records: &[(RecordKind, String, Zeroizing<Vec<u8>>)],
     strict: bool,
     safety_number: bool,
 ) {
@@ -360,7 +360,7 @@ pub fn run(data: &[u8]) {
             _ => None,
         };
         match edited {
-            Some(value) => records[position].2 = value,
+            Some(value) => records[position].2 = Zeroizing::new(value),
             None => {
                 records.remove(position);
             }
@@ -404,6 +404,6 @@ pub(crate) fn real_records(kind: RecordKind) -> Vec<Vec<u8>> {
         .baseline
         .iter()
         .filter(|(k, _, _)| *k == kind)
-        .map(|(_, _, value)| value.clone())
+        .map(|(_, _, value)| value.to_vec())
         .collect()
 }

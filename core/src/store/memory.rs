@@ -32,13 +32,14 @@ impl MemoryStore {
     }
 
     /// A copy of every record, for tests that compare state before and after.
-    pub fn snapshot(&self) -> Vec<(RecordKind, String, Vec<u8>)> {
+    /// Record values hold secrets: each copy is wiped when dropped.
+    pub fn snapshot(&self) -> Vec<(RecordKind, String, Zeroizing<Vec<u8>>)> {
         self.lock()
             .map(|state| {
                 state
                     .records
                     .iter()
-                    .map(|((kind, key), value)| (*kind, key.clone(), value.to_vec()))
+                    .map(|((kind, key), value)| (*kind, key.clone(), value.clone()))
                     .collect()
             })
             .unwrap_or_default()
