@@ -13,10 +13,8 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
 use sealkit::file::{
-    FileDecryptor, FileEncryptor, FileError, FileIdentity, FileKey, FileOptions, Recipient,
+    FileDecryptor, FileEncryptor, FileIdentity, FileKey, FileOptions, Recipient, SystemRng,
     encrypt_in_memory,
 };
 use tempfile::NamedTempFile;
@@ -96,11 +94,13 @@ pub fn encrypt_file(
         options.chunk_size = chunk_size;
     }
     let mut input = BufReader::with_capacity(IO_BUFFER, open_input(&input_path)?);
-    let mut rng = os_rng()?;
+    let mut rng = SystemRng::new();
     write_atomically(&output_path, |output| {
         let mut encryptor = FileEncryptor::with_options(output, &key, options, &mut rng)?;
         io::copy(&mut input, &mut encryptor)?;
         encryptor.finish()?;
+        // Before the output appears: a header made from a failed draw is dropped.
+        rng.check()?;
         Ok(())
     })
 }
@@ -134,13 +134,10 @@ pub fn decrypt_file(
 pub fn encrypt_bytes(plaintext: Vec<u8>, file_key: Vec<u8>) -> Result<Vec<u8>, SealkitError> {
     let plaintext = Zeroizing::new(plaintext);
     let key = file_key_from(file_key)?;
-    let mut rng = os_rng()?;
-    Ok(encrypt_in_memory(
-        &plaintext,
-        &key,
-        FileOptions::default(),
-        &mut rng,
-    )?)
+    let mut rng = SystemRng::new();
+    let sealed = encrypt_in_memory(&plaintext, &key, FileOptions::default(), &mut rng)?;
+    rng.check()?;
+    Ok(sealed)
 }
 
 /// Decrypts `sealed` (from [`encrypt_bytes`] or [`encrypt_file`]) with
@@ -176,9 +173,13 @@ pub fn decrypt_range(
     let key = file_key_from(file_key)?;
     let mut decryptor = FileDecryptor::new(open_input(&input_path)?, &key)?;
     decryptor.seek(SeekFrom::Start(offset))?;
-    let mut plaintext = Vec::new();
+    // Sized up front so that reading does not regrow it, leaving copies of
+    // the plaintext in freed memory (and wiped if a chunk fails).
+    let available = decryptor.plaintext_len()?.saturating_sub(offset);
+    let capacity = usize::try_from(available.min(length)).unwrap_or(0);
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(capacity));
     decryptor.take(length).read_to_end(&mut plaintext)?;
-    Ok(plaintext)
+    Ok(std::mem::take(&mut *plaintext))
 }
 
 /// A new identity to receive files: X25519, or with `post_quantum` the
@@ -190,12 +191,13 @@ pub fn decrypt_range(
 pub fn generate_file_identity(
     post_quantum: bool,
 ) -> Result<std::sync::Arc<FileIdentityKeys>, SealkitError> {
-    let mut rng = os_rng()?;
+    let mut rng = SystemRng::new();
     let identity = if post_quantum {
         FileIdentity::generate_xwing(&mut rng)
     } else {
         FileIdentity::generate_x25519(&mut rng)
     };
+    rng.check()?;
     Ok(std::sync::Arc::new(FileIdentityKeys {
         secret: identity.to_secret_string(),
         recipient: identity.recipient().to_string(),
@@ -228,12 +230,13 @@ pub fn encrypt_file_to_recipients(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut input = BufReader::with_capacity(IO_BUFFER, open_input(&input_path)?);
-    let mut rng = os_rng()?;
+    let mut rng = SystemRng::new();
     write_atomically(&output_path, |output| {
         let (mut encryptor, _file_key) =
             FileEncryptor::to_recipients(output, &recipients, FileOptions::default(), &mut rng)?;
         io::copy(&mut input, &mut encryptor)?;
         encryptor.finish()?;
+        rng.check()?;
         Ok(())
     })
 }
@@ -269,14 +272,6 @@ fn file_key_from(bytes: Vec<u8>) -> Result<FileKey, SealkitError> {
             ))
         })?);
     Ok(FileKey::from_bytes(*array))
-}
-
-/// A CSPRNG seeded from the operating system, for salts and HPKE.
-fn os_rng() -> Result<ChaCha20Rng, SealkitError> {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut_slice())
-        .map_err(|_| FileError::Internal("no system randomness".into()))?;
-    Ok(ChaCha20Rng::from_seed(*seed))
 }
 
 pub(crate) fn open_input(path: &str) -> Result<File, SealkitError> {

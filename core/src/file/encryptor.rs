@@ -21,7 +21,7 @@
 
 use std::io::Write;
 
-use rand_core::{CryptoRng, SeedableRng};
+use rand_core::CryptoRng;
 
 use super::cipher::{ChunkCipher, FilePayload};
 use super::key::FileKey;
@@ -71,8 +71,12 @@ impl<W: Write> FileEncryptor<W> {
     /// [`FileError::Io`] when writing the header fails,
     /// [`FileError::Internal`] when the system has no randomness.
     pub fn new(out: W, key: &FileKey) -> Result<Self, FileError> {
-        let mut rng = rand_chacha::ChaCha20Rng::from_seed(os_seed()?);
-        Self::with_options(out, key, FileOptions::default(), &mut rng)
+        let mut rng = super::SystemRng::new();
+        let encryptor = Self::with_options(out, key, FileOptions::default(), &mut rng)?;
+        // The salt is all it drew. (The header is already written: a caller
+        // that gets this error discards the output, as for any error.)
+        rng.check()?;
+        Ok(encryptor)
     }
 
     /// Starts a file under `key`, taking the salt from `rng`.
@@ -343,12 +347,6 @@ impl<W: Write> Write for FileEncryptor<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
     }
-}
-
-fn os_seed() -> Result<[u8; 32], FileError> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|_| FileError::Internal("no system randomness".into()))?;
-    Ok(seed)
 }
 
 impl FileEncryptor<Vec<u8>> {

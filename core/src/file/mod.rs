@@ -58,6 +58,7 @@ mod header;
 mod in_memory;
 mod key;
 mod protocol;
+mod random;
 mod recipients;
 mod resume;
 
@@ -69,6 +70,7 @@ pub use encryptor::FileEncryptor;
 pub use header::{FILE_MAGIC, FileHeader, MAX_HEADER_LEN, Stanza, StanzaKind};
 pub use in_memory::{encrypt_in_memory, encrypt_in_memory_into};
 pub use key::FileKey;
+pub use random::SystemRng;
 pub use recipients::{FileIdentity, Recipient};
 
 use thiserror::Error;

@@ -12,11 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
 use sealkit::file::{
     FileDecryptor, FileEncryptor, FileError, FileIdentity, FileOptions, MAX_CHUNK_SIZE,
-    MIN_CHUNK_SIZE, Recipient, StreamDecryptor,
+    MIN_CHUNK_SIZE, Recipient, StreamDecryptor, SystemRng,
 };
 use zeroize::Zeroizing;
 
@@ -71,21 +69,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// A CSPRNG seeded from the operating system.
-fn os_rng() -> Result<ChaCha20Rng, Failure> {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut_slice())
-        .map_err(|error| Failure::new(format!("no system randomness: {error}")))?;
-    Ok(ChaCha20Rng::from_seed(*seed))
+/// Fails if the system generator could not serve a request since `rng`
+/// was made (what was drawn is then zeros, so it is not used).
+fn check_randomness(rng: &SystemRng) -> Result<(), Failure> {
+    rng.check()
+        .map_err(|error| Failure::new(format!("no system randomness: {error}")))
 }
 
 fn keygen(args: KeygenArgs) -> Result<(), Failure> {
-    let mut rng = os_rng()?;
+    let mut rng = SystemRng::new();
     let identity = if args.pq {
         FileIdentity::generate_xwing(&mut rng)
     } else {
         FileIdentity::generate_x25519(&mut rng)
     };
+    check_randomness(&rng)?;
     let secret = identity.to_secret_string();
     match args
         .output
@@ -267,7 +265,7 @@ fn encrypt(args: EncryptArgs) -> Result<(), Failure> {
         Input::Stdin => (Box::new(io::stdin().lock()), None),
     };
 
-    let mut rng = os_rng()?;
+    let mut rng = SystemRng::new();
     let sink = Sink::create(args.output.as_deref())?;
     let out_name = sink.name();
     let options = FileOptions {
@@ -277,6 +275,9 @@ fn encrypt(args: EncryptArgs) -> Result<(), Failure> {
         FileEncryptor::to_recipients(sink, &recipients, options, &mut rng)
             .map_err(|error| Failure::file(&format!("writing {out_name}"), &error))?;
     drop(file_key);
+    // The header is all the generator made; the output is committed only
+    // after this.
+    check_randomness(&rng)?;
 
     let progress = Progress::new(total, "encrypting");
     pump(&mut reader, &mut encryptor, &progress).map_err(|error| match error {
