@@ -299,6 +299,18 @@ mod tests {
     }
 
     #[test]
+    fn a_writer_that_grows_many_times_keeps_every_byte_in_order() {
+        let mut w = Writer::with_capacity(1);
+        let mut expected = Vec::new();
+        for i in 0..1000u32 {
+            w.u32(i).raw(&[i as u8; 3]);
+            expected.extend_from_slice(&i.to_be_bytes());
+            expected.extend_from_slice(&[i as u8; 3]);
+        }
+        assert_eq!(*w.into_secret(), expected);
+    }
+
+    #[test]
     fn length_above_bound_is_rejected_before_reading() {
         let mut w = Writer::default();
         w.bytes(&[0u8; 10]);

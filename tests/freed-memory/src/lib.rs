@@ -67,11 +67,20 @@ unsafe impl GlobalAlloc for KeepFreed {
 /// blocks other threads free meanwhile are kept too, which can only add to
 /// what is searched. The global allocator must be [`KeepFreed`].
 pub fn record<T>(f: impl FnOnce() -> T) -> (T, Freed) {
+    /// Stops recording however `f` ends, so that a test that panics
+    /// inside it does not leave the allocator keeping every later block.
+    struct Stop;
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            RECORDING.store(false, Ordering::SeqCst);
+        }
+    }
     let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     NEXT.store(0, Ordering::SeqCst);
     RECORDING.store(true, Ordering::SeqCst);
+    let stop = Stop;
     let value = f();
-    RECORDING.store(false, Ordering::SeqCst);
+    drop(stop);
     let count = NEXT.load(Ordering::SeqCst);
     (
         value,
