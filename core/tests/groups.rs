@@ -714,8 +714,9 @@ fn media_contexts_built_again_never_reuse_a_counter() {
     let mut first = alice.c().group_media(GROUP, config).unwrap();
     let a = first.encrypt_frame(b"same frame", b"").unwrap();
     // The app builds a second context, then restarts and builds a third:
-    // each sends with its own counters, so no (key, nonce) pair repeats
-    // and the receiver sees three distinct frames, not replays.
+    // each sends under its own context value (its own Key ID), so no (key,
+    // nonce) pair repeats and the receiver sees three distinct frames, not
+    // replays.
     let mut second = alice.c().group_media(GROUP, config).unwrap();
     let b = second.encrypt_frame(b"same frame", b"").unwrap();
     alice.restart();
@@ -726,6 +727,138 @@ fn media_contexts_built_again_never_reuse_a_counter() {
     for sealed in [&a, &b, &c] {
         assert_eq!(hearing.decrypt_frame(sealed).unwrap().frame, b"same frame");
     }
+    // The first context keeps sending after the later ones were heard: its
+    // frames are not taken for replays of theirs.
+    for round in 0..3 {
+        for (context, name) in [
+            (&mut first, "first"),
+            (&mut second, "second"),
+            (&mut third, "third"),
+        ] {
+            let frame = format!("{name} {round}");
+            let sealed = context.encrypt_frame(frame.as_bytes(), b"").unwrap();
+            assert_eq!(
+                hearing.decrypt_frame(&sealed).unwrap().frame,
+                frame.as_bytes()
+            );
+        }
+    }
+}
+
+#[test]
+#[cfg(feature = "sqlite")]
+fn a_receiver_restarted_mid_call_refuses_every_frame_it_accepted_before() {
+    use sealkit::media::{MediaConfig, MediaError, REPLAY_FLOOR_STEP};
+    let dir = tempfile::tempdir().unwrap();
+    let alice = client("alice");
+    let mut bob = PersistentDevice::create(dir.path(), "bob");
+    form_group(&alice, &[bob.c()]);
+    let config = MediaConfig::default();
+    let mut speaking = alice.group_media(GROUP, config).unwrap();
+    let mut hearing = bob.c().group_media(GROUP, config).unwrap();
+
+    // Bob hears ten frames, an attacker records them.
+    let recorded: Vec<Vec<u8>> = (0..10)
+        .map(|n| {
+            speaking
+                .encrypt_frame(format!("frame {n}").as_bytes(), b"")
+                .unwrap()
+        })
+        .collect();
+    for sealed in &recorded {
+        hearing.decrypt_frame(sealed).unwrap();
+    }
+    // Bob's app restarts and rejoins the call.
+    drop(hearing);
+    bob.restart();
+    let mut hearing = bob.c().group_media(GROUP, config).unwrap();
+    for sealed in &recorded {
+        assert_eq!(hearing.decrypt_frame(sealed), Err(MediaError::Replay));
+    }
+    // Alice's context goes on; what Bob refuses of it is bounded: the
+    // frames up to the floor the first context had reserved.
+    let mut lost = 0u64;
+    let heard = loop {
+        let sealed = speaking.encrypt_frame(b"live", b"").unwrap();
+        match hearing.decrypt_frame(&sealed) {
+            Ok(frame) => break frame,
+            Err(MediaError::Replay) => lost += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+        assert!(lost <= REPLAY_FLOOR_STEP, "refused more than a floor step");
+    };
+    assert_eq!(heard.frame, b"live");
+    assert_eq!(lost, REPLAY_FLOOR_STEP - 10);
+    // A restart of Alice's side needs nothing from Bob: a new context.
+    let mut speaking_again = alice.group_media(GROUP, config).unwrap();
+    let sealed = speaking_again
+        .encrypt_frame(b"after alice restarted", b"")
+        .unwrap();
+    assert_eq!(
+        hearing.decrypt_frame(&sealed).unwrap().frame,
+        b"after alice restarted"
+    );
+}
+
+#[test]
+fn a_media_context_whose_client_is_closed_or_left_the_group_withholds_frames_it_cannot_record() {
+    use sealkit::ErrorKind;
+    use sealkit::media::{MediaConfig, MediaError};
+    use sealkit::store::{RecordKind, Store};
+    let alice = client("alice");
+    let bob_store = Arc::new(MemoryStore::new());
+    let bob = Client::open(Arc::clone(&bob_store), "bob", "phone").unwrap();
+    let carol = client("carol");
+    form_group(&alice, &[&bob, &carol]);
+    let config = MediaConfig::default();
+    let mut speaking = alice.group_media(GROUP, config).unwrap();
+    let mut bob_hearing = bob.group_media(GROUP, config).unwrap();
+    let mut carol_hearing = carol.group_media(GROUP, config).unwrap();
+    let first = speaking.encrypt_frame(b"first", b"").unwrap();
+    bob_hearing.decrypt_frame(&first).unwrap();
+    carol_hearing.decrypt_frame(&first).unwrap();
+    assert!(
+        bob_store
+            .get(RecordKind::MediaReplay, GROUP)
+            .unwrap()
+            .is_some()
+    );
+    // Alice's app builds a second context in this epoch.
+    let mut speaking_again = alice.group_media(GROUP, config).unwrap();
+
+    // Bob is removed: his group state and its replay floors go.
+    let removal = alice.remove_group_members(GROUP, &[addr("bob")]).unwrap();
+    alice.confirm_group_commit(GROUP).unwrap();
+    bob.process_group_message(&removal.commit).unwrap();
+    assert!(
+        bob_store
+            .get(RecordKind::MediaReplay, GROUP)
+            .unwrap()
+            .is_none()
+    );
+    // A frame of Alice's second context needs a new floor, which Bob
+    // cannot keep any more: the frame is withheld, with the reason's kind.
+    let late = speaking_again.encrypt_frame(b"late", b"").unwrap();
+    let refused = bob_hearing.decrypt_frame(&late).unwrap_err();
+    assert!(matches!(
+        refused,
+        MediaError::ReplayMemory {
+            kind: ErrorKind::UnknownGroup,
+            ..
+        }
+    ));
+
+    // Carol's client is closed: the same, and her context is unchanged.
+    carol.close().unwrap();
+    let refused = carol_hearing.decrypt_frame(&late).unwrap_err();
+    assert!(matches!(
+        refused,
+        MediaError::ReplayMemory {
+            kind: ErrorKind::Closed,
+            ..
+        }
+    ));
+    assert_eq!(carol_hearing.decrypt_frame(&first), Err(MediaError::Replay));
 }
 
 #[test]

@@ -14,7 +14,8 @@
 use proptest::prelude::*;
 use sealkit::media::{
     EpochSecret, MAX_EPOCH_BITS, MAX_SENDER_INDEX_BITS, MEDIA_FRAME_VERSION, MediaCipherSuite,
-    MediaConfig, MediaContext, MediaError, PREVIOUS_EPOCH_OVERLAP_FRAMES, exporter_length,
+    MediaConfig, MediaContext, MediaError, PREVIOUS_EPOCH_OVERLAP_FRAMES, REPLAY_FLOOR_STEP,
+    ReplayFloor, ReplayMemory, exporter_length,
 };
 use sframe::header::SframeHeader;
 
@@ -562,18 +563,18 @@ fn frames_of_other_epochs_and_groups_get_their_own_errors() {
 }
 
 #[test]
-fn key_ids_outside_the_profile_or_of_unused_senders_are_refused() {
+fn key_ids_of_contexts_or_senders_nobody_uses_derive_keys_but_never_authenticate() {
     let mut bob = member(40, 1);
-    // Context bits above E + S = 24: not one of our members' Key IDs.
+    // Context bits above E + S = 24: a context nobody built.
     let kid = (1u64 << 24) | 40;
     assert_eq!(
         bob.decrypt_frame(&frame_with_header(kid, 0, &[0; 32])),
-        Err(MediaError::UnknownKeyId { key_id: kid })
+        Err(MediaError::Authentication)
     );
-    let kid = u64::MAX;
+    let kid = (u64::MAX << 8) | 40;
     assert_eq!(
         bob.decrypt_frame(&frame_with_header(kid, 0, &[0; 32])),
-        Err(MediaError::UnknownKeyId { key_id: kid })
+        Err(MediaError::Authentication)
     );
     // A leaf index nobody sends under: its key derives, nothing authenticates.
     let unused_sender = (777u64 << 8) | 40;
@@ -650,4 +651,251 @@ proptest! {
         prop_assert_eq!(got.epoch, epoch);
         prop_assert_eq!(bob.decrypt_frame(&sealed), Err(MediaError::Replay));
     }
+}
+
+/// A member's context with its own context value.
+fn member_context(epoch: u64, index: u32, context: u64) -> MediaContext {
+    MediaContext::new(
+        secret(epoch, index).with_context_id(context),
+        MediaConfig::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn two_contexts_of_one_member_in_one_epoch_are_kept_apart_and_neither_is_taken_for_a_replay() {
+    let mut first = member_context(5, 0, 0);
+    let mut second = member_context(5, 0, 1);
+    let mut bob = member(5, 1);
+    // Both count from 0, under different Key IDs: different key and nonce.
+    let a = first.encrypt_frame(b"same", b"").unwrap();
+    let b = second.encrypt_frame(b"same", b"").unwrap();
+    assert_eq!(sframe_header(&a).counter(), sframe_header(&b).counter());
+    assert_ne!(sframe_header(&a).key_id(), sframe_header(&b).key_id());
+    assert_ne!(a, b);
+    // RFC 9605 section 5.2: the context sits above the epoch and index bits.
+    assert_eq!(sframe_header(&b).key_id(), (1 << 24) | 5);
+    // The second context runs far ahead; the first's frames still decrypt.
+    bob.decrypt_frame(&a).unwrap();
+    for _ in 0..500 {
+        let sealed = second.encrypt_frame(b"ahead", b"").unwrap();
+        bob.decrypt_frame(&sealed).unwrap();
+    }
+    let late = first.encrypt_frame(b"first again", b"").unwrap();
+    let opened = bob.decrypt_frame(&late).unwrap();
+    assert_eq!(
+        (opened.sender_index, opened.frame.as_slice()),
+        (0, &b"first again"[..])
+    );
+    // Each context's replays are still refused.
+    assert_eq!(bob.decrypt_frame(&a), Err(MediaError::Replay));
+    assert_eq!(bob.decrypt_frame(&b), Err(MediaError::Replay));
+}
+
+#[test]
+fn a_context_value_beyond_the_key_ids_context_field_is_refused() {
+    // Default profile: 64 - 16 - 8 = 40 context bits.
+    assert!(
+        MediaContext::new(
+            secret(5, 0).with_context_id((1 << 40) - 1),
+            MediaConfig::default()
+        )
+        .is_ok()
+    );
+    assert_eq!(
+        MediaContext::new(
+            secret(5, 0).with_context_id(1 << 40),
+            MediaConfig::default()
+        )
+        .unwrap_err(),
+        MediaError::ContextIdTooLarge {
+            context: 1 << 40,
+            bits: 40
+        }
+    );
+    let mut context = member(5, 0);
+    assert_eq!(
+        context.rekey(secret(6, 0).with_context_id(1 << 40)),
+        Err(MediaError::ContextIdTooLarge {
+            context: 1 << 40,
+            bits: 40
+        })
+    );
+    assert_eq!(context.epoch(), 5);
+}
+
+#[test]
+fn a_sender_restarting_many_times_retires_its_oldest_contexts_at_the_receiver() {
+    use sealkit::media::MAX_CONTEXTS_PER_SENDER;
+    let mut bob = member(5, 1);
+    let mut contexts: Vec<MediaContext> = (0..=MAX_CONTEXTS_PER_SENDER as u64)
+        .map(|context| member_context(5, 0, context))
+        .collect();
+    let mut last_frames = Vec::new();
+    for context in &mut contexts[..MAX_CONTEXTS_PER_SENDER] {
+        let sealed = context.encrypt_frame(b"hello", b"").unwrap();
+        bob.decrypt_frame(&sealed).unwrap();
+        last_frames.push(sealed);
+    }
+    // The 17th context retires the oldest (context 0).
+    let newest = contexts[MAX_CONTEXTS_PER_SENDER]
+        .encrypt_frame(b"newest", b"")
+        .unwrap();
+    bob.decrypt_frame(&newest).unwrap();
+    let from_oldest = contexts[0].encrypt_frame(b"oldest", b"").unwrap();
+    assert_eq!(
+        bob.decrypt_frame(&from_oldest),
+        Err(MediaError::RetiredContext {
+            sender_index: 0,
+            context: 0
+        })
+    );
+    // The others still work, and their replays are still refused.
+    let from_second = contexts[1].encrypt_frame(b"second", b"").unwrap();
+    assert_eq!(bob.decrypt_frame(&from_second).unwrap().frame, b"second");
+    assert_eq!(bob.decrypt_frame(&last_frames[1]), Err(MediaError::Replay));
+    // Other senders are not affected.
+    let mut carol = member(5, 2);
+    let sealed = carol.encrypt_frame(b"carol", b"").unwrap();
+    assert_eq!(bob.decrypt_frame(&sealed).unwrap().frame, b"carol");
+}
+
+/// A replay memory in memory, shared by the contexts "before" and "after a
+/// restart", counting its writes; it can be told to fail.
+#[derive(Clone, Default)]
+struct TestMemory {
+    floors: std::sync::Arc<std::sync::Mutex<Vec<(u64, ReplayFloor)>>>,
+    writes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    failing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ReplayMemory for TestMemory {
+    fn floors(&self, epoch: u64) -> Result<Vec<ReplayFloor>, MediaError> {
+        let floors = self.floors.lock().unwrap();
+        Ok(floors
+            .iter()
+            .filter(|(e, _)| *e == epoch)
+            .map(|(_, floor)| *floor)
+            .collect())
+    }
+
+    fn raise(&self, epoch: u64, floor: ReplayFloor) -> Result<(), MediaError> {
+        use std::sync::atomic::Ordering;
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(MediaError::ReplayMemory {
+                kind: sealkit::ErrorKind::Storage,
+                reason: "disk full".into(),
+            });
+        }
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        let mut floors = self.floors.lock().unwrap();
+        floors.retain(|(e, f)| {
+            !(*e == epoch && f.key_id == floor.key_id && f.highest <= floor.highest)
+        });
+        floors.push((epoch, floor));
+        Ok(())
+    }
+}
+
+fn remembering(epoch: u64, index: u32, memory: &TestMemory) -> MediaContext {
+    member(epoch, index)
+        .with_replay_memory(Box::new(memory.clone()))
+        .unwrap()
+}
+
+#[test]
+fn a_context_built_again_on_the_same_memory_refuses_every_frame_accepted_before() {
+    use std::sync::atomic::Ordering;
+    let memory = TestMemory::default();
+    let mut alice = member(5, 0);
+    let mut carol = member(5, 2);
+    let mut bob = remembering(5, 1, &memory);
+    let mut heard = Vec::new();
+    for n in 0..300u32 {
+        let sender = if n % 3 == 0 { &mut carol } else { &mut alice };
+        let sealed = sender.encrypt_frame(&n.to_be_bytes(), b"").unwrap();
+        bob.decrypt_frame(&sealed).unwrap();
+        heard.push(sealed);
+    }
+    // One write per REPLAY_FLOOR_STEP frames per sender: Alice sent 200
+    // (counters 0..199: writes at 0 and 128), Carol 100 (one write, at 0).
+    assert_eq!(memory.writes.load(Ordering::SeqCst), 3);
+
+    // Restart: a new context on the same memory.
+    drop(bob);
+    let mut bob = remembering(5, 1, &memory);
+    for sealed in &heard {
+        assert_eq!(bob.decrypt_frame(sealed), Err(MediaError::Replay));
+    }
+    // New frames past the floors are heard; at most a step of each is not.
+    let mut alice_lost = 0;
+    while bob
+        .decrypt_frame(&alice.encrypt_frame(b"next", b"").unwrap())
+        .is_err()
+    {
+        alice_lost += 1;
+    }
+    assert_eq!(alice_lost, 2 * REPLAY_FLOOR_STEP - 200);
+    // Without a memory, the same restart would take every replay.
+    let mut forgetful = member(5, 1);
+    assert!(
+        heard
+            .iter()
+            .all(|sealed| forgetful.decrypt_frame(sealed).is_ok())
+    );
+}
+
+#[test]
+fn a_frame_whose_floor_cannot_be_recorded_is_withheld_and_changes_nothing() {
+    use std::sync::atomic::Ordering;
+    let memory = TestMemory::default();
+    let mut alice = member(5, 0);
+    let mut bob = remembering(5, 1, &memory);
+    let first = alice.encrypt_frame(b"first", b"").unwrap();
+    memory.failing.store(true, Ordering::SeqCst);
+    let refused = bob.decrypt_frame(&first).unwrap_err();
+    assert_eq!(refused.kind(), sealkit::ErrorKind::Storage);
+    // Nothing was recorded: once the memory works, the same frame opens.
+    memory.failing.store(false, Ordering::SeqCst);
+    assert_eq!(bob.decrypt_frame(&first).unwrap().frame, b"first");
+    // Frames within the reserved floor need no write, so a failing memory
+    // does not stop them.
+    memory.failing.store(true, Ordering::SeqCst);
+    let second = alice.encrypt_frame(b"second", b"").unwrap();
+    assert_eq!(bob.decrypt_frame(&second).unwrap().frame, b"second");
+    // Floors that cannot be read refuse the context, or the rekey (and
+    // leave the context as it was).
+    struct UnreadableAfter(u64);
+    impl ReplayMemory for UnreadableAfter {
+        fn floors(&self, epoch: u64) -> Result<Vec<ReplayFloor>, MediaError> {
+            if epoch <= self.0 {
+                return Ok(Vec::new());
+            }
+            Err(MediaError::ReplayMemory {
+                kind: sealkit::ErrorKind::Storage,
+                reason: "unreadable".into(),
+            })
+        }
+        fn raise(&self, _: u64, _: ReplayFloor) -> Result<(), MediaError> {
+            Ok(())
+        }
+    }
+    assert!(
+        member(5, 1)
+            .with_replay_memory(Box::new(UnreadableAfter(4)))
+            .is_err()
+    );
+    let mut carol = member(5, 2)
+        .with_replay_memory(Box::new(UnreadableAfter(5)))
+        .unwrap();
+    let refused = carol.rekey(secret(6, 2)).unwrap_err();
+    assert_eq!(refused.kind(), sealkit::ErrorKind::Storage);
+    assert_eq!(carol.epoch(), 5);
+    assert_eq!(
+        carol
+            .decrypt_frame(&alice.encrypt_frame(b"still 5", b"").unwrap())
+            .unwrap()
+            .frame,
+        b"still 5"
+    );
 }

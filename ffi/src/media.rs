@@ -92,12 +92,17 @@ impl MediaContext {
     /// Authenticates and decrypts a frame of any member.
     ///
     /// # Errors
-    /// `Decode` for malformed bytes or a foreign key id, `Decrypt` when it
-    /// does not authenticate (tampered, another group), `Duplicate` for a
-    /// replay, `UnknownEpoch` for an epoch this context does not have yet
+    /// `Decode` for malformed bytes, `Decrypt` when it does not
+    /// authenticate (tampered, another group), `Duplicate` for a replay
+    /// (also of a frame an earlier context of this device accepted before a
+    /// restart), `UnknownEpoch` for an epoch this context does not have yet
     /// (hold the frame and retry after `rekey_group_media`; a removed
     /// member gets this for every later frame), `WrongEpoch` for an epoch
-    /// whose keys are gone. The context is unchanged after any error.
+    /// whose keys are gone or a sender's context retired by newer ones.
+    /// A frame that needs its sender's replay floor raised in the store is
+    /// withheld when that fails: `Storage`, `Closed` (the client was
+    /// closed), `UnknownGroup` (this device left the group). The context is
+    /// unchanged after any error.
     pub fn decrypt_frame(&self, sealed: Vec<u8>) -> Result<MediaFrame, SealkitError> {
         Ok(self.lock()?.decrypt_frame(&sealed)?.into())
     }
@@ -134,7 +139,11 @@ impl MediaContext {
 impl SealkitClient {
     /// A media context for the group's current epoch, with the default
     /// SFrame profile (AES-128-GCM, 8 epoch bits, 16 sender-index bits,
-    /// a replay window of 128 frames, an overlap of 1,000 frames).
+    /// a replay window of 128 frames, an overlap of 1,000 frames). Each
+    /// context gets its own SFrame context value, reserved in the store, so
+    /// several contexts (at once, or after a restart) never share a nonce;
+    /// its replay floors are kept in the store, so a context built after a
+    /// restart refuses frames an earlier one accepted.
     ///
     /// # Errors
     /// `UnknownGroup`, `Protocol` when this device's leaf index does not fit

@@ -79,6 +79,12 @@ impl TypedError for sealkit::Error {
     }
 }
 
+impl TypedError for sealkit::media::MediaError {
+    fn error_kind(&self) -> ErrorKind {
+        self.kind()
+    }
+}
+
 impl TypedError for FileError {
     fn error_kind(&self) -> ErrorKind {
         self.kind()

@@ -12,8 +12,9 @@
 //! record; his reply read by her), Alice trusted, a session Frank began on
 //! the last-resort ML-KEM prekey (a last-resort use record), an MLS group with Alice
 //! (epoch 1) holding an application message of epoch 2 in its future-epoch
-//! buffer, and an unused key package that a welcome into Carol's group is
-//! for. The round of operations, each judged on its own (a failure does
+//! buffer, the replay floor of a media frame of Alice's that Bob heard in
+//! epoch 1 (a media replay record), and an unused key package that a
+//! welcome into Carol's group is for. The round of operations, each judged on its own (a failure does
 //! not stop the round):
 //!
 //! `unacknowledged`, `decrypt_with_receipt` of Alice's initial message (the
@@ -24,7 +25,9 @@
 //! `decrypt` of Dave's initial message (old signed prekey, one-time X25519
 //! and ML-KEM prekeys) and of Erin's (current signed prekey, last-resort
 //! ML-KEM prekey), `prekey_bundle`, `rotate_signed_prekeys`, `groups`,
-//! `group_epoch`, `group_members`, `process_group_message` of Alice's
+//! `group_epoch`, `group_members`, `group_media` (the media replay record)
+//! and `decrypt_frame` of a frame of Alice's past its floor (which raises
+//! it), `process_group_message` of Alice's
 //! epoch-1 message and of the commit to epoch 2 (which releases the
 //! buffered message), `encrypt_group`, `export_group_secret`,
 //! `group_media_epoch` (the group record's counters), `join_group` of the
@@ -50,7 +53,7 @@ use std::sync::{Arc, OnceLock};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sealkit::file::{FileEncryptor, FileOptions, MIN_CHUNK_SIZE, Recipient};
-use sealkit::media::MediaCipherSuite;
+use sealkit::media::{MediaCipherSuite, MediaConfig, REPLAY_FLOOR_STEP};
 use sealkit::store::{MemoryStore, RecordKind, Zeroizing};
 use sealkit::{Client, DeviceAddress, GroupEvent, MessageId};
 
@@ -72,6 +75,8 @@ struct Fixture {
     initial_from_dave: (Vec<u8>, Vec<u8>),
     initial_from_erin: (Vec<u8>, Vec<u8>),
     group_epoch_1: (Vec<u8>, Vec<u8>),
+    /// A media frame of Alice's in epoch 1 past the floor Bob recorded.
+    media_frame: (Vec<u8>, Vec<u8>),
     commit_to_epoch_2: Vec<u8>,
     welcome: Vec<u8>,
     file: Vec<u8>,
@@ -134,6 +139,19 @@ fn fixture() -> &'static Fixture {
         b.join_group(add_bob.welcome.as_deref().expect("welcome"))
             .expect("join");
         let group_epoch_1 = alice.encrypt_group(GROUP, b"group 1").expect("encrypt");
+        // Bob hears Alice's first media frame (its floor is recorded); her
+        // frame just past that floor is kept for the operations.
+        let mut speaking = alice
+            .group_media(GROUP, MediaConfig::default())
+            .expect("media");
+        let mut hearing = b.group_media(GROUP, MediaConfig::default()).expect("media");
+        let heard = speaking.encrypt_frame(b"media 0", b"").expect("frame");
+        hearing.decrypt_frame(&heard).expect("heard");
+        let mut media_frame = Vec::new();
+        for _ in 0..REPLAY_FLOOR_STEP {
+            media_frame = speaking.encrypt_frame(b"media past", b"").expect("frame");
+        }
+        drop(hearing);
         let add_carol = alice
             .add_group_members(GROUP, &[carol.key_packages(1).expect("kp").remove(0)])
             .expect("add carol");
@@ -173,6 +191,7 @@ fn fixture() -> &'static Fixture {
             initial_from_dave,
             initial_from_erin,
             group_epoch_1: (group_epoch_1, b"group 1".to_vec()),
+            media_frame: (media_frame, b"media past".to_vec()),
             commit_to_epoch_2: add_carol.commit,
             welcome: invite.welcome.expect("welcome"),
             file,
@@ -246,6 +265,14 @@ fn operations(
     run.step("groups", || c.groups());
     run.step("group_epoch", || c.group_epoch(GROUP));
     run.step("group_members", || c.group_members(GROUP));
+    if let Some(mut media) = run.step("group_media", || {
+        c.group_media(GROUP, MediaConfig::default())
+    }) {
+        let (sealed, sent) = &f.media_frame;
+        if let Some(frame) = run.step("decrypt_frame", || media.decrypt_frame(sealed)) {
+            assert!(frame.frame == *sent, "a media frame decrypted to other bytes");
+        }
+    }
     for (name, message) in [
         ("process epoch 1 message", &f.group_epoch_1.0),
         ("process commit", &f.commit_to_epoch_2),

@@ -427,6 +427,39 @@ def test_tampered_garbage_and_replayed_media_frames_raise_typed_errors(alice, bo
         receive.decrypt_frame(sealed)
 
 
+def test_a_member_with_two_media_contexts_is_heard_from_both_and_a_reopened_receiver_takes_no_replay(
+    tmp_path, alice
+):
+    bob_device = SqliteDevice(str(tmp_path / "bob.db"), "bob")
+    form_group(alice, [bob_device.client])
+    hearing = bob_device.client.group_media(GROUP)
+    # Alice's app holds two contexts at once (say, camera and screen share
+    # built separately): each has its own key id, neither is a replay.
+    camera, screen = alice.group_media(GROUP), alice.group_media(GROUP)
+    recorded = []
+    for n in range(5):
+        for name, context in (("camera", camera), ("screen", screen)):
+            sealed = context.encrypt_frame(f"{name} {n}".encode(), b"")
+            assert hearing.decrypt_frame(sealed).frame == f"{name} {n}".encode()
+            recorded.append(sealed)
+
+    # Bob's app restarts: the new context refuses everything heard before.
+    del hearing
+    bob = bob_device.reopen()
+    hearing = bob.group_media(GROUP)
+    for sealed in recorded:
+        with pytest.raises(SealkitError.Duplicate):
+            hearing.decrypt_frame(sealed)
+    # A context Alice builds now is heard at once.
+    fresh = alice.group_media(GROUP)
+    assert hearing.decrypt_frame(fresh.encrypt_frame(b"fresh", b"")).frame == b"fresh"
+
+    # Once Bob's client is closed, a frame needing a new replay floor is withheld.
+    bob.close()
+    with pytest.raises(SealkitError.Closed):
+        hearing.decrypt_frame(alice.group_media(GROUP).encrypt_frame(b"late", b""))
+
+
 def test_media_rekeys_after_a_removal_and_the_removed_member_opens_no_new_frames(
     alice, bob, carol
 ):

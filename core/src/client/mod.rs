@@ -116,7 +116,9 @@ impl Txn {
 pub struct Client {
     address: DeviceAddress,
     identity: IdentityKey,
-    inner: Mutex<Inner>,
+    /// Shared with the replay memories of the media contexts this client
+    /// built ([`Client::group_media`]), which hold it weakly.
+    inner: Arc<Mutex<Inner>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -210,7 +212,7 @@ impl Client {
         Ok(Self {
             address,
             identity: *identity.public(),
-            inner: Mutex::new(Inner {
+            inner: Arc::new(Mutex::new(Inner {
                 store,
                 identity,
                 rng,
@@ -220,7 +222,7 @@ impl Client {
                 generation,
                 closed: false,
                 stale: false,
-            }),
+            })),
         })
     }
 
@@ -266,76 +268,92 @@ impl Client {
         Ok(())
     }
 
-    /// The client's lock, recovered if a panic poisoned it (in openmls, in
-    /// a store, in an app's store implementation): every operation keeps
-    /// what it changes out of the caches until its changes are committed,
-    /// and its store operation rolls back as the panic unwinds through it
-    /// (`Operation`'s `Drop`), so nothing half-done is left behind. The
-    /// caches are dropped anyway, and the next operation reloads them from
-    /// the store (which also covers a panic after the store committed).
     fn recovering_lock(&self) -> MutexGuard<'_, Inner> {
-        match self.inner.lock() {
-            Ok(inner) => inner,
-            Err(poisoned) => {
-                let mut inner = poisoned.into_inner();
-                inner.sessions.clear();
-                inner.groups = GroupCache::default();
-                inner.stale = true;
-                self.inner.clear_poison();
-                inner
-            }
-        }
+        recovering_lock(&self.inner)
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
-        let inner = self.recovering_lock();
-        if inner.closed {
-            return Err(Error::Closed);
-        }
-        Ok(inner)
+        lock(&self.inner)
     }
 
-    /// Runs one operation: under the client's lock and one store operation
-    /// (waiting for any other client on the same store), with the caches
-    /// reloaded if another client committed since this one's last
-    /// operation, `operation` computes its output and its changes; the
-    /// changes are committed once, then the caches are updated, then the
-    /// output is handed out. On any error (or a panic) nothing is committed
-    /// and no cache is updated.
+    /// Runs one operation; see [`run`].
     fn run<R>(
         &self,
         operation: impl FnOnce(&mut Inner, &mut Txn) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let mut guard = self.lock()?;
-        let inner = &mut *guard;
-        // `operation` borrows `inner` mutably: hold the store operation
-        // through a second handle to the store.
-        let store = Arc::clone(&inner.store);
-        let store_operation = Operation::begin(store.as_ref())?;
-        if inner.stale || store_operation.generation() != inner.generation {
-            inner.reload(store_operation.generation())?;
-        }
-        let mut txn = Txn::default();
-        let output = operation(inner, &mut txn);
-        // Nothing drawn from a failed system generator is committed or
-        // handed out.
-        inner.rng.check().map_err(no_randomness)?;
-        let output = output?;
-        inner.generation = store_operation.commit(txn.changes)?;
-        if let Some((peer, record)) = txn.session {
-            inner.sessions.insert(peer, record);
-        }
-        if let Some(peer) = txn.forget_session {
-            inner.sessions.remove(&peer);
-        }
-        if let Some(meta) = txn.meta {
-            inner.meta = meta;
-        }
-        if let Some(group) = txn.group {
-            inner.groups.restore(group);
-        }
-        Ok(output)
+        run(&self.inner, operation)
     }
+}
+
+/// The client's lock, recovered if a panic poisoned it (in openmls, in a
+/// store, in an app's store implementation): every operation keeps what it
+/// changes out of the caches until its changes are committed, and its
+/// store operation rolls back as the panic unwinds through it
+/// (`Operation`'s `Drop`), so nothing half-done is left behind. The caches
+/// are dropped anyway, and the next operation reloads them from the store
+/// (which also covers a panic after the store committed).
+fn recovering_lock(shared: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
+    match shared.lock() {
+        Ok(inner) => inner,
+        Err(poisoned) => {
+            let mut inner = poisoned.into_inner();
+            inner.sessions.clear();
+            inner.groups = GroupCache::default();
+            inner.stale = true;
+            shared.clear_poison();
+            inner
+        }
+    }
+}
+
+fn lock(shared: &Mutex<Inner>) -> Result<MutexGuard<'_, Inner>, Error> {
+    let inner = recovering_lock(shared);
+    if inner.closed {
+        return Err(Error::Closed);
+    }
+    Ok(inner)
+}
+
+/// Runs one operation: under the client's lock and one store operation
+/// (waiting for any other client on the same store), with the caches
+/// reloaded if another client committed since this one's last operation,
+/// `operation` computes its output and its changes; the changes are
+/// committed once, then the caches are updated, then the output is handed
+/// out. On any error (or a panic) nothing is committed and no cache is
+/// updated.
+fn run<R>(
+    shared: &Mutex<Inner>,
+    operation: impl FnOnce(&mut Inner, &mut Txn) -> Result<R, Error>,
+) -> Result<R, Error> {
+    let mut guard = lock(shared)?;
+    let inner = &mut *guard;
+    // `operation` borrows `inner` mutably: hold the store operation
+    // through a second handle to the store.
+    let store = Arc::clone(&inner.store);
+    let store_operation = Operation::begin(store.as_ref())?;
+    if inner.stale || store_operation.generation() != inner.generation {
+        inner.reload(store_operation.generation())?;
+    }
+    let mut txn = Txn::default();
+    let output = operation(inner, &mut txn);
+    // Nothing drawn from a failed system generator is committed or
+    // handed out.
+    inner.rng.check().map_err(no_randomness)?;
+    let output = output?;
+    inner.generation = store_operation.commit(txn.changes)?;
+    if let Some((peer, record)) = txn.session {
+        inner.sessions.insert(peer, record);
+    }
+    if let Some(peer) = txn.forget_session {
+        inner.sessions.remove(&peer);
+    }
+    if let Some(meta) = txn.meta {
+        inner.meta = meta;
+    }
+    if let Some(group) = txn.group {
+        inner.groups.restore(group);
+    }
+    Ok(output)
 }
 
 fn no_randomness(_: RandomnessUnavailable) -> Error {

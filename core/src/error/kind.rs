@@ -134,7 +134,8 @@ pub enum ErrorKind {
     /// The group message belongs to an epoch whose keys are gone (older than
     /// the kept past epochs, or before this device joined), or is too far
     /// ahead of the group's epoch to be kept; or a media frame of an epoch
-    /// whose keys are gone (the overlap after a rekey ended).
+    /// whose keys are gone (the overlap after a rekey ended), or of a
+    /// sender's media context retired by newer ones of the same sender.
     ///
     /// Retrying cannot help. Drop it.
     WrongEpoch,
@@ -440,11 +441,15 @@ impl MediaError {
             MediaError::Authentication => ErrorKind::Decrypt,
             MediaError::Replay => ErrorKind::Duplicate,
             MediaError::UnknownEpoch { .. } => ErrorKind::UnknownEpoch,
-            MediaError::StaleEpoch { .. } => ErrorKind::WrongEpoch,
+            MediaError::StaleEpoch { .. } | MediaError::RetiredContext { .. } => {
+                ErrorKind::WrongEpoch
+            }
+            MediaError::ReplayMemory { kind, .. } => *kind,
             MediaError::InvalidEpochSecret { .. }
             | MediaError::SenderIndexTooLarge { .. }
             | MediaError::EpochNotNewer { .. }
             | MediaError::CounterExhausted
+            | MediaError::ContextIdTooLarge { .. }
             | MediaError::Backend(_) => ErrorKind::Protocol,
         }
     }

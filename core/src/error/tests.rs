@@ -348,6 +348,27 @@ fn each_media_error_has_the_intended_kind() {
             ErrorKind::Protocol,
         ),
         (MediaError::CounterExhausted, ErrorKind::Protocol),
+        (
+            MediaError::ContextIdTooLarge {
+                context: 1 << 40,
+                bits: 40,
+            },
+            ErrorKind::Protocol,
+        ),
+        (
+            MediaError::RetiredContext {
+                sender_index: 1,
+                context: 0,
+            },
+            ErrorKind::WrongEpoch,
+        ),
+        (
+            MediaError::ReplayMemory {
+                kind: ErrorKind::Closed,
+                reason: "the client is closed".into(),
+            },
+            ErrorKind::Closed,
+        ),
         (MediaError::Backend("encryption"), ErrorKind::Protocol),
     ];
     for (error, expected) in &cases {

@@ -1,6 +1,6 @@
 //! Secrets and facts read from a group's current epoch: the MLS exporter
 //! (RFC 9420 section 8.5), the SFrame epoch secret of RFC 9605 section 5.2
-//! with a reserved range of SFrame counters, the members and the epoch.
+//! with a reserved SFrame context value, the members and the epoch.
 
 use zeroize::Zeroizing;
 
@@ -12,9 +12,9 @@ use crate::media::{EXPORTER_LABEL, EpochSecret, MediaCipherSuite, exporter_lengt
 
 /// `MLS-Exporter(label, context, length)` of the current epoch. The SFrame
 /// base-key label is refused: its secret is handed out only with a
-/// reserved range of SFrame counters ([`media_epoch_secret`]), and the same
-/// key exported here would let an app seal frames under counters another
-/// media context also uses (nonce reuse).
+/// reserved context value ([`media_epoch_secret`]), and the same key
+/// exported here would let an app seal frames under a Key ID and counters
+/// another media context also uses (nonce reuse).
 ///
 /// # Errors
 /// As `Client::export_group_secret`.
@@ -41,8 +41,8 @@ pub(crate) fn export_secret(
 
 /// The SFrame key material of the current epoch: `MLS-Exporter("SFrame 1.0
 /// Base Key", "", AEAD.Nk)`, the epoch, this device's leaf index (its SFrame
-/// sender index), and the next range of SFrame counters of the epoch,
-/// reserved in the group record so no two contexts share a nonce.
+/// sender index), and the next SFrame context value of the epoch, reserved
+/// in the group record so no two contexts share a Key ID and nonce.
 ///
 /// # Errors
 /// As `Client::group_media_epoch`.
@@ -62,11 +62,11 @@ pub(crate) fn media_epoch_secret(
             )
             .map_err(library)?;
         let epoch = group.epoch().as_u64();
-        let (first, last) = txn.record()?.reserve_media_counters(epoch)?;
+        let context_id = txn.record()?.reserve_media_context(epoch)?;
         txn.touch_record();
         Ok(
             EpochSecret::new(epoch, group.own_leaf_index().u32(), secret)
-                .with_counter_range(first, last),
+                .with_context_id(context_id),
         )
     })
 }

@@ -68,6 +68,27 @@ pub(crate) struct Staged<R> {
     pub(crate) group: Option<StagedGroup>,
 }
 
+impl<R> Staged<R> {
+    /// The same changes and group, with another output.
+    pub(crate) fn map<T>(self, f: impl FnOnce(R) -> T) -> Staged<T> {
+        Staged {
+            output: f(self.output),
+            changes: self.changes,
+            group: self.group,
+        }
+    }
+
+    /// As [`Staged::map`], for an `f` that may fail (then nothing of the
+    /// operation is kept).
+    pub(crate) fn try_map<T, E>(self, f: impl FnOnce(R) -> Result<T, E>) -> Result<Staged<T>, E> {
+        Ok(Staged {
+            output: f(self.output)?,
+            changes: self.changes,
+            group: self.group,
+        })
+    }
+}
+
 /// A group as an operation left it, to be cached after the commit.
 pub(crate) struct StagedGroup {
     group_id: String,
@@ -179,6 +200,7 @@ impl<'a> GroupTxn<'a> {
         provider.storage.finish(&mut changes);
         if deleted {
             changes.delete(RecordKind::Group, group_id.clone());
+            changes.delete(RecordKind::MediaReplay, group_id.clone());
         } else if record_dirty {
             changes.put(
                 RecordKind::Group,

@@ -156,4 +156,14 @@ impl Profile {
     pub(super) fn fits_sender_index(&self, index: u32) -> bool {
         u64::from(index) >> self.sender_index_bits == 0
     }
+
+    /// Bits of the Key ID's context field: `64 - S - E`, 1 to 62.
+    pub(super) fn context_bits(&self) -> u8 {
+        64 - self.sender_index_bits - self.epoch_bits
+    }
+
+    pub(super) fn fits_context(&self, context: u64) -> bool {
+        // context_bits is 1..=62, so the shift cannot overflow.
+        context >> self.context_bits() == 0
+    }
 }

@@ -8,6 +8,7 @@ use sframe::mls::MlsKeyId;
 
 use super::config::{MediaConfig, Profile};
 use super::epoch::{EpochKeys, EpochSecret, check_secret, sending_key};
+use super::memory::{ReplayFloor, ReplayMemory};
 use super::wire::{self, MAX_SFRAME_HEADER_LEN, PREFIX_LEN, SealedBuffer};
 use super::{MediaCipherSuite, MediaError};
 
@@ -31,11 +32,13 @@ pub struct MediaFrame {
 /// current epoch and, for a short overlap after a rekey, the previous one.
 ///
 /// Use one context per member and group for all outgoing streams (audio,
-/// video, screen): the SFrame counter, and so the nonce, is unique only
-/// within one context's counter range. `Client::group_media` gives every
-/// context it builds its own range, reserved in the store, so contexts built
-/// again after a restart never reuse a nonce. `Debug` shows no secret; secrets are zeroized on
-/// drop.
+/// video, screen). Every context of a member in an epoch needs its own
+/// context value ([`EpochSecret::with_context_id`]): key, salt and counter
+/// are per Key ID, and the context value is part of it. `Client::group_media`
+/// reserves a new value in the store for every context it builds, so
+/// contexts built again after a restart, or two at once, never reuse a
+/// nonce, and receivers keep a replay window per context. `Debug` shows no
+/// secret; secrets are zeroized on drop.
 pub struct MediaContext {
     profile: Profile,
     config: MediaConfig,
@@ -47,15 +50,8 @@ pub struct MediaContext {
     /// Frames encrypted or authenticated under the current epoch, which
     /// measure the overlap (saturating).
     frames_in_epoch: u64,
-}
-
-/// The sending counter over the epoch secret's counter range.
-fn counter(epoch: &EpochSecret) -> Result<MonotonicCounter, MediaError> {
-    let (first, last) = epoch.counter_range();
-    if first > last {
-        return Err(MediaError::InvalidConfig("counter range"));
-    }
-    Ok(MonotonicCounter::with_start_value(first, last))
+    /// Where replay floors are kept across restarts, if anywhere.
+    memory: Option<Box<dyn ReplayMemory>>,
 }
 
 /// Which retained epoch a frame belongs to.
@@ -71,21 +67,62 @@ impl MediaContext {
     /// bounds, [`MediaError::InvalidEpochSecret`] for a secret that is not
     /// `exporter_length(config.suite)` bytes, [`MediaError::SenderIndexTooLarge`]
     /// for a leaf index of `2^sender_index_bits` or more.
+    /// [`MediaError::ContextIdTooLarge`] for a context value that does not
+    /// fit the Key ID's context field.
+    ///
+    /// The context keeps its replay windows in memory only: built again, it
+    /// accepts frames it accepted before. Give it a [`ReplayMemory`] with
+    /// [`MediaContext::with_replay_memory`] (`Client::group_media` does) to
+    /// refuse those too.
     pub fn new(epoch: EpochSecret, config: MediaConfig) -> Result<Self, MediaError> {
         let profile = Profile::new(&config)?;
         check_secret(&profile, &epoch)?;
         let sending_key = sending_key(&profile, &epoch)?;
-        let counter = counter(&epoch)?;
         Ok(Self {
             profile,
             config,
             own_index: epoch.own_index(),
             sending_key,
-            counter,
-            current: EpochKeys::new(&profile, epoch),
+            counter: MonotonicCounter::default(),
+            current: EpochKeys::new(&profile, epoch, Vec::new()),
             previous: None,
             frames_in_epoch: 0,
+            memory: None,
         })
+    }
+
+    /// Keeps this context's replay floors in `memory` (module
+    /// [`memory`](super::ReplayMemory) explains them): loads the floors of
+    /// the current epoch now and of every epoch it rekeys to, refuses
+    /// counters at or below them, and raises a Key ID's floor before it
+    /// hands out a frame past what it reserved. Replaces any memory the
+    /// context had.
+    ///
+    /// Errors: [`MediaError::ReplayMemory`] when the floors cannot be read.
+    pub fn with_replay_memory(self, memory: Box<dyn ReplayMemory>) -> Result<Self, MediaError> {
+        let floors = memory.floors(self.current.epoch)?;
+        let previous = match &self.previous {
+            Some(previous) => memory.floors(previous.epoch)?,
+            None => Vec::new(),
+        };
+        Ok(self.with_loaded_replay_memory(memory, floors, previous))
+    }
+
+    /// As [`MediaContext::with_replay_memory`], with the floors of the
+    /// current and previous epoch already read (by the caller, in the same
+    /// store operation that reserved the context).
+    pub(crate) fn with_loaded_replay_memory(
+        mut self,
+        memory: Box<dyn ReplayMemory>,
+        current: Vec<ReplayFloor>,
+        previous: Vec<ReplayFloor>,
+    ) -> Self {
+        self.current.load_floors(current);
+        if let Some(keys) = &mut self.previous {
+            keys.load_floors(previous);
+        }
+        self.memory = Some(memory);
+        self
     }
 
     /// Moves to a newer epoch: frames are encrypted under it from now on,
@@ -96,27 +133,51 @@ impl MediaContext {
     /// dropped at once.
     ///
     /// Errors (and the context unchanged): [`MediaError::EpochNotNewer`],
-    /// [`MediaError::InvalidEpochSecret`], [`MediaError::SenderIndexTooLarge`].
+    /// [`MediaError::InvalidEpochSecret`], [`MediaError::SenderIndexTooLarge`],
+    /// [`MediaError::ContextIdTooLarge`], [`MediaError::ReplayMemory`].
     pub fn rekey(&mut self, epoch: EpochSecret) -> Result<(), MediaError> {
+        self.check_rekey(&epoch)?;
+        let floors = match &self.memory {
+            Some(memory) => memory.floors(epoch.epoch())?,
+            None => Vec::new(),
+        };
+        self.rekey_with_floors(epoch, floors)
+    }
+
+    /// Whether [`MediaContext::rekey`] would take `epoch` (the replay memory
+    /// aside), without changing anything.
+    pub(crate) fn check_rekey(&self, epoch: &EpochSecret) -> Result<(), MediaError> {
         if epoch.epoch() <= self.current.epoch {
             return Err(MediaError::EpochNotNewer {
                 current: self.current.epoch,
                 offered: epoch.epoch(),
             });
         }
-        check_secret(&self.profile, &epoch)?;
+        check_secret(&self.profile, epoch)?;
+        sending_key(&self.profile, epoch).map(|_| ())
+    }
+
+    /// [`MediaContext::rekey`] with the new epoch's floors already read.
+    pub(crate) fn rekey_with_floors(
+        &mut self,
+        epoch: EpochSecret,
+        floors: Vec<ReplayFloor>,
+    ) -> Result<(), MediaError> {
+        self.check_rekey(&epoch)?;
         let sending_key = sending_key(&self.profile, &epoch)?;
-        let counter = counter(&epoch)?;
 
         let own_index = epoch.own_index();
-        let old = std::mem::replace(&mut self.current, EpochKeys::new(&self.profile, epoch));
+        let old = std::mem::replace(
+            &mut self.current,
+            EpochKeys::new(&self.profile, epoch, floors),
+        );
         let keep_old = self.profile.overlap_frames > 0
             && self.profile.epoch_low_bits(old.epoch)
                 != self.profile.epoch_low_bits(self.current.epoch);
         self.previous = keep_old.then_some(old);
         self.own_index = own_index;
         self.sending_key = sending_key;
-        self.counter = counter;
+        self.counter = MonotonicCounter::default();
         self.frames_in_epoch = 0;
         Ok(())
     }
@@ -129,6 +190,7 @@ impl MediaContext {
     /// Errors: [`MediaError::ClearHeaderTooLarge`] above
     /// [`MAX_CLEAR_HEADER_LEN`](super::MAX_CLEAR_HEADER_LEN),
     /// [`MediaError::CounterExhausted`] after 2^64 frames in one epoch.
+    /// Every context counts from 0 under its own Key ID.
     pub fn encrypt_frame(
         &mut self,
         frame: &[u8],
@@ -157,9 +219,11 @@ impl MediaContext {
     ///
     /// Errors, after which the context is exactly as before:
     /// [`MediaError::UnsupportedVersion`], [`MediaError::Malformed`],
-    /// [`MediaError::UnknownKeyId`], [`MediaError::UnknownEpoch`] (a newer
-    /// epoch: retry after the rekey), [`MediaError::StaleEpoch`],
-    /// [`MediaError::Authentication`], [`MediaError::Replay`].
+    /// [`MediaError::UnknownEpoch`] (a newer epoch: retry after the rekey),
+    /// [`MediaError::StaleEpoch`], [`MediaError::RetiredContext`],
+    /// [`MediaError::Authentication`], [`MediaError::Replay`],
+    /// [`MediaError::ReplayMemory`] (with a replay memory: the floor could
+    /// not be raised, so the frame is withheld).
     pub fn decrypt_frame(&mut self, sealed: &[u8]) -> Result<MediaFrame, MediaError> {
         let (clear_header, sframe_ciphertext) = wire::split(sealed)?;
         let frame = EncryptedFrameView::try_with_meta_data(sframe_ciphertext, clear_header)
@@ -171,9 +235,6 @@ impl MediaContext {
         }
         let raw_key_id = frame.header().key_id();
         let key_id = MlsKeyId::from_key_id(raw_key_id, self.profile.bit_range);
-        if key_id.context_id() != 0 {
-            return Err(MediaError::UnknownKeyId { key_id: raw_key_id });
-        }
         let sender_index = u32::try_from(key_id.member_index())
             .map_err(|_| MediaError::UnknownKeyId { key_id: raw_key_id })?;
 
@@ -186,7 +247,14 @@ impl MediaContext {
                 .ok_or(MediaError::Backend("previous epoch vanished"))?,
         };
         let mut buffer = Vec::new();
-        keys.open(&self.profile, &frame, key_id, &mut buffer)?;
+        keys.open(
+            &self.profile,
+            &frame,
+            key_id,
+            sender_index,
+            self.memory.as_deref(),
+            &mut buffer,
+        )?;
         let epoch = keys.epoch;
 
         // The crate leaves `clear header | frame` in the buffer.
@@ -296,6 +364,7 @@ impl fmt::Debug for MediaContext {
             .field("previous_epoch", &self.previous_epoch())
             .field("known_senders", &self.current.known_senders())
             .field("frames_in_epoch", &self.frames_in_epoch)
+            .field("replay_memory", &self.memory.is_some())
             .field("keys", &"***")
             .finish()
     }

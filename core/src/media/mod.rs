@@ -4,10 +4,16 @@
 //! Every MLS epoch yields one SFrame base key,
 //! `base_key = MLS-Exporter("SFrame 1.0 Base Key", "", AEAD.Nk)` (the group
 //! module exports it and hands it over as an [`EpochSecret`]). Each member
-//! encrypts under its own Key ID, `KID = (0 << (S + E)) | (leaf_index << E) |
+//! encrypts under its own Key ID, `KID = (context << (S + E)) | (leaf_index << E) |
 //! (epoch mod 2^E)`, and the SFrame key and salt of a KID are derived from the
 //! base key with the KID in the HKDF labels (RFC 9605 section 4.4.2), so every
 //! member has its own key and nonce space without any further coordination.
+//! The context field (RFC 9605 section 5.2: "a context value chosen by the
+//! sender … to allow a single sender to send multiple, uncoordinated
+//! outbound media streams") keeps several contexts of one member in one
+//! epoch apart: each has its own Key ID, so its own key, counter and replay
+//! window. `Client::group_media` reserves a new context value for every
+//! context it builds.
 //! The frame format, key derivation, AEAD and the replay window are the
 //! [`sframe`] crate's; this module chooses the profile (cipher suite, KID
 //! layout), keeps the keys of the current and the previous epoch, and wraps
@@ -24,6 +30,11 @@
 //!   across a commit still decrypt.
 //! - A failed decryption changes nothing: no key is kept, the replay window
 //!   does not move, the overlap does not advance.
+//! - A context given a [`ReplayMemory`] (as `Client::group_media` does)
+//!   writes down, before it hands out a frame, up to which counter it may
+//!   have accepted each Key ID, and a context built again after a restart
+//!   refuses those counters: a replay window that lived only in memory would
+//!   accept every frame again after a restart.
 //!
 //! ```
 //! use sealkit::media::{exporter_length, EpochSecret, MediaConfig, MediaContext};
@@ -46,6 +57,7 @@
 mod config;
 mod context;
 mod epoch;
+mod memory;
 #[cfg(test)]
 mod tests;
 mod wire;
@@ -53,9 +65,16 @@ mod wire;
 pub use config::{MediaCipherSuite, MediaConfig, exporter_length};
 pub use context::{MediaContext, MediaFrame};
 pub use epoch::EpochSecret;
+pub(crate) use memory::FloorRecord;
+pub use memory::{
+    MAX_CONTEXTS_PER_SENDER, MAX_REPLAY_FLOORS_PER_EPOCH, REPLAY_FLOOR_STEP, ReplayFloor,
+    ReplayMemory,
+};
 pub use wire::{MAX_CLEAR_HEADER_LEN, MEDIA_FRAME_VERSION};
 
 use thiserror::Error;
+
+use crate::error::ErrorKind;
 
 /// The MLS exporter label of the SFrame base key (RFC 9605 section 5.2):
 /// `base_key = MLS-Exporter(EXPORTER_LABEL, "", exporter_length(suite))`,
@@ -148,11 +167,21 @@ pub enum MediaError {
         /// [`MAX_CLEAR_HEADER_LEN`].
         max: usize,
     },
-    /// This member has used every SFrame counter of its range in the epoch
-    /// (2^40 frames per context built by `Client::group_media`); rekey to
-    /// continue.
+    /// This context has used every SFrame counter of its Key ID (2^64
+    /// frames); rekey to continue.
     #[error("frame counter exhausted; rekey")]
     CounterExhausted,
+    /// The context value does not fit the Key ID's context field (`64 - S -
+    /// E` bits, 40 with the default profile): this member built more media
+    /// contexts in the epoch than the profile leaves room for. Rekey (a new
+    /// epoch starts again at context 0).
+    #[error("media context {context} does not fit in {bits} context bits; rekey")]
+    ContextIdTooLarge {
+        /// The context value.
+        context: u64,
+        /// `64 - sender_index_bits - epoch_bits`.
+        bits: u8,
+    },
     /// The sealed frame is of a media-frame version this build does not know.
     #[error("unsupported media frame version {0}")]
     UnsupportedVersion(u8),
@@ -160,8 +189,10 @@ pub enum MediaError {
     /// past the end, a bad SFrame header, a ciphertext shorter than the tag).
     #[error("malformed media frame: {0}")]
     Malformed(&'static str),
-    /// The Key ID is not one of this profile's: a non-zero context field, so
-    /// not a Sealkit member's key.
+    /// The Key ID is not one of this profile's. Receivers accept every
+    /// context value since media contexts got their own (group record
+    /// version 3), so no decryption returns this today; it stays so that
+    /// code matching on it keeps compiling.
     #[error("unknown SFrame key id {key_id:#x}")]
     UnknownKeyId {
         /// The (unauthenticated) Key ID from the header.
@@ -193,9 +224,34 @@ pub enum MediaError {
     #[error("media frame failed to authenticate")]
     Authentication,
     /// The frame's counter was already accepted from this sender in this
-    /// epoch, or lies behind the replay window.
+    /// epoch, or lies behind the replay window, or (for a context with a
+    /// [`ReplayMemory`]) at or below the counter an earlier context of this
+    /// device may have accepted.
     #[error("replayed or too old media frame")]
     Replay,
+    /// The frame is of a sender's media context older than the
+    /// [`MAX_CONTEXTS_PER_SENDER`] newest ones this context has seen from
+    /// that sender in the epoch: its replay window was dropped, so its
+    /// frames are refused. Senders number their contexts upwards, so an
+    /// older context is a process that has since restarted.
+    #[error("media context {context} of sender {sender_index} was retired")]
+    RetiredContext {
+        /// The sender's leaf index.
+        sender_index: u32,
+        /// The (unauthenticated) context value of the frame's Key ID.
+        context: u64,
+    },
+    /// The context's [`ReplayMemory`] could not record or read a replay
+    /// floor (the store failed, the client is closed, the epoch's bound of
+    /// [`MAX_REPLAY_FLOORS_PER_EPOCH`] is reached). The frame was not handed
+    /// out and the context is unchanged.
+    #[error("media replay memory: {reason}")]
+    ReplayMemory {
+        /// What the failure was, as the client reports it.
+        kind: ErrorKind,
+        /// Why, for logs.
+        reason: String,
+    },
     /// The SFrame backend failed where it cannot (key derivation, an encrypt
     /// with a valid key); names the operation.
     #[error("SFrame backend failure: {0}")]

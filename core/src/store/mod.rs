@@ -55,11 +55,15 @@ pub enum RecordKind {
     /// `{pq prekey id}/{signed prekey id}/{hex(base key)}`, deleted with
     /// the last-resort prekey.
     LastResortUse = 11,
+    /// Replay floors of the media contexts of a group (the highest SFrame
+    /// counter accepted per Key ID, so that a context built after a restart
+    /// refuses replays), by group id; deleted with the group.
+    MediaReplay = 12,
 }
 
 impl RecordKind {
     /// Every kind, for stores that enumerate.
-    pub const ALL: [RecordKind; 11] = [
+    pub const ALL: [RecordKind; 12] = [
         RecordKind::Identity,
         RecordKind::SignedPrekey,
         RecordKind::OneTimePrekey,
@@ -71,6 +75,7 @@ impl RecordKind {
         RecordKind::Group,
         RecordKind::Received,
         RecordKind::LastResortUse,
+        RecordKind::MediaReplay,
     ];
 
     /// The kind for a stored number.
