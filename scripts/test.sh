@@ -29,7 +29,10 @@ step "core builds for wasm32-unknown-unknown"
 cargo build -p sealkit --target wasm32-unknown-unknown
 
 step "fuzz corpora replay (every target's seeds, corpus and regressions; stable, no libFuzzer)"
-cargo test --release --manifest-path fuzz/Cargo.toml --no-default-features --target-dir target/fuzz-check
+# With debug assertions, as cargo fuzz builds: openmls's debug_assert!s are
+# where a tampered store first shows (fuzz/regressions/stored_records/).
+CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
+    cargo test --release --manifest-path fuzz/Cargo.toml --no-default-features --target-dir target/fuzz-check
 
 step "examples run"
 cargo run -q -p sealkit-examples --bin two_devices > /dev/null

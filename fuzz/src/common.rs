@@ -91,6 +91,16 @@ impl TypedError for FileError {
     }
 }
 
+/// Lets a panic unwind to the `catch_unwind` in `Client`'s group
+/// operations (which turns openmls's assertions on bad state into a typed
+/// error) instead of aborting at once in libFuzzer's panic hook: the
+/// default hook is put back, which prints the panic and unwinds. A panic
+/// that nothing in the core catches still fails the run: `fuzz_target!`
+/// aborts on any panic that unwinds out of the target.
+pub fn let_the_client_catch_panics() {
+    drop(std::panic::take_hook());
+}
+
 /// A failed call's error, checked: a typed error of a kind an app can act
 /// on. `Internal` is reserved for a poisoned lock (an earlier panic) and a
 /// system without randomness, neither of which bad input can cause.

@@ -48,6 +48,7 @@ struct Fixture {
 fn fixture() -> &'static Mutex<Fixture> {
     static FIXTURE: OnceLock<Mutex<Fixture>> = OnceLock::new();
     FIXTURE.get_or_init(|| {
+        crate::common::let_the_client_catch_panics();
         let alice = Client::open_with_seed(MemoryStore::new(), "alice", "phone", [1; 32])
             .expect("open alice");
         let mut bob = Device::new("bob", "laptop", 2);

@@ -86,6 +86,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
+        crate::common::let_the_client_catch_panics();
         let open = |user, device, seed| {
             Client::open_with_seed(MemoryStore::new(), user, device, [seed; 32]).expect("open")
         };

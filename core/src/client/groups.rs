@@ -3,11 +3,14 @@
 //! transaction (openmls's records, Sealkit's group record and trust
 //! decisions together).
 
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use super::Client;
 use crate::error::Error;
 use crate::group::{
-    self, GroupCache, GroupCipherSuite, GroupCommit, GroupContext, GroupEvent, GroupMember,
-    IncomingMessage, JoinedGroup, Staged,
+    self, GroupCache, GroupCipherSuite, GroupCommit, GroupContext, GroupError, GroupEvent,
+    GroupMember, IncomingMessage, JoinedGroup, Staged,
 };
 use crate::identity::DeviceAddress;
 use crate::store::RecordKind;
@@ -16,6 +19,15 @@ use zeroize::Zeroizing;
 impl Client {
     /// Runs one group operation on this device's groups, commits what it
     /// wrote, then caches the group as the operation left it.
+    ///
+    /// A panic inside the operation is caught and becomes
+    /// [`GroupError::Library`]: openmls asserts on group state it reads back
+    /// (fuzzing a tampered store reached `assertion failed: leaf_index_2.u32()
+    /// < self.leaf_count()` in its tree diff), and a stored or received byte
+    /// must never panic through the API. Nothing of the operation is kept:
+    /// its store operation rolls back, and the group caches are dropped and
+    /// reloaded by the next call (ADR 0015). A build with `panic = "abort"`
+    /// still aborts.
     pub(super) fn group_operation<R>(
         &self,
         operation: impl FnOnce(&mut GroupCache, &GroupContext<'_>) -> Result<Staged<R>, Error>,
@@ -27,8 +39,22 @@ impl Client {
                 keys: &inner.identity,
                 rng: &inner.rng,
             };
-            let staged = operation(&mut inner.groups, &context)?;
-            Ok(txn.stage(staged))
+            let groups = &mut inner.groups;
+            // Unwind safety: the operation only stages; what it left half
+            // done in the cache is dropped below.
+            let outcome = catch_unwind(AssertUnwindSafe(|| operation(groups, &context)));
+            match outcome {
+                Ok(staged) => Ok(txn.stage(staged?)),
+                Err(payload) => {
+                    inner.groups = GroupCache::default();
+                    inner.stale = true;
+                    Err(GroupError::Library(format!(
+                        "panic inside the group operation: {}",
+                        panic_message(payload.as_ref())
+                    ))
+                    .into())
+                }
+            }
         })
     }
 
@@ -256,5 +282,16 @@ impl Client {
         self.group_operation(|groups, group_context| {
             group::export_secret(groups, group_context, group_id, label, context, length)
         })
+    }
+}
+
+/// The text of a caught panic, when it has one.
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(message) = payload.downcast_ref::<&'static str>() {
+        message
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message
+    } else {
+        "(no message)"
     }
 }
