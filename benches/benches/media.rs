@@ -10,6 +10,12 @@
 //!   `Vec` (version, length, SFrame ciphertext); `MediaContext::decrypt_frame`
 //!   returning a `MediaFrame` (new `Vec`), with the Key ID check, epoch lookup,
 //!   key lookup and the replay window.
+//! - `sealkit_stored_floors` (decrypt only): the receiving context built by
+//!   `Client::group_media` on an encrypted SQLite store, so with its replay
+//!   memory: a store commit (the floor raised) once per `REPLAY_FLOOR_STEP`
+//!   (128) frames of the sender, spread over the frames. One receiver for
+//!   all batches (a receiver built again refuses the frames below the floor
+//!   its predecessor reserved).
 //! - `sframe_crate`: the same crate and backend (`ring` on native) as a
 //!   caller would use it directly: `MediaFrameView::try_new` +
 //!   `encrypt_into` one reused buffer; `EncryptedFrameView::try_new` +
@@ -28,7 +34,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sealkit::Client;
 use sealkit::media::{EpochSecret, MediaConfig, MediaContext};
+use sealkit::store::SqliteStore;
 use sframe::CipherSuite;
 use sframe::frame::validation::{ReplayAttackProtectionStore, Tolerance};
 use sframe::frame::{EncryptedFrameView, MediaFrameView, MonotonicCounter};
@@ -129,6 +137,42 @@ fn decrypt(c: &mut Criterion) {
                     black_box(receiver.decrypt_frame(black_box(sealed)).unwrap());
                 },
             )
+        });
+    });
+
+    // Alice speaks, Bob (on SQLite) hears, in a two-member group.
+    let dir = tempfile::tempdir().unwrap();
+    let alice = Client::open(sealkit::store::MemoryStore::new(), "alice", "phone").unwrap();
+    let store = SqliteStore::open(dir.path().join("bob.sqlite"), &[7; 32]).unwrap();
+    let bob = Client::open(store, "bob", "laptop").unwrap();
+    alice.create_group("call").unwrap();
+    let commit = alice
+        .add_group_members("call", &bob.key_packages(1).unwrap())
+        .unwrap();
+    alice.confirm_group_commit("call").unwrap();
+    bob.join_group(commit.welcome.as_deref().unwrap()).unwrap();
+    let mut speaking = alice.group_media("call", MediaConfig::default()).unwrap();
+    let mut hearing = bob.group_media("call", MediaConfig::default()).unwrap();
+    hearing
+        .decrypt_frame(&speaking.encrypt_frame(&frame, b"").unwrap())
+        .unwrap();
+    group.bench_function("sealkit_stored_floors", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut remaining = iters;
+            while remaining > 0 {
+                let n = remaining.min(BATCH);
+                let frames: Vec<Vec<u8>> = (0..n)
+                    .map(|_| speaking.encrypt_frame(&frame, b"").unwrap())
+                    .collect();
+                let start = Instant::now();
+                for sealed in &frames {
+                    black_box(hearing.decrypt_frame(black_box(sealed)).unwrap());
+                }
+                total += start.elapsed();
+                remaining -= n;
+            }
+            total
         });
     });
 
