@@ -112,13 +112,13 @@ impl Client {
         // One operation: the context value is reserved only if the context
         // takes the epoch and its floors could be read.
         let suite = media.config().suite;
-        let (epoch, floors) = self.group_operation(|groups, context| {
+        let (epoch, floors, sending_key) = self.group_operation(|groups, context| {
             let staged = group::media_epoch_secret(groups, context, group_id, suite)?;
-            media.check_rekey(&staged.output)?;
+            let sending_key = media.prepare_rekey(&staged.output)?;
             let floors = read_floors(context.store, group_id)?.floors(staged.output.epoch());
-            Ok(staged.map(|epoch| (epoch, floors)))
+            Ok(staged.map(|epoch| (epoch, floors, sending_key)))
         })?;
-        media.rekey_with_floors(epoch, floors)?;
+        media.apply_rekey(epoch, floors, sending_key);
         Ok(true)
     }
 }

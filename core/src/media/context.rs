@@ -136,17 +136,18 @@ impl MediaContext {
     /// [`MediaError::InvalidEpochSecret`], [`MediaError::SenderIndexTooLarge`],
     /// [`MediaError::ContextIdTooLarge`], [`MediaError::ReplayMemory`].
     pub fn rekey(&mut self, epoch: EpochSecret) -> Result<(), MediaError> {
-        self.check_rekey(&epoch)?;
+        let sending_key = self.prepare_rekey(&epoch)?;
         let floors = match &self.memory {
             Some(memory) => memory.floors(epoch.epoch())?,
             None => Vec::new(),
         };
-        self.rekey_with_floors(epoch, floors)
+        self.apply_rekey(epoch, floors, sending_key);
+        Ok(())
     }
 
-    /// Whether [`MediaContext::rekey`] would take `epoch` (the replay memory
-    /// aside), without changing anything.
-    pub(crate) fn check_rekey(&self, epoch: &EpochSecret) -> Result<(), MediaError> {
+    /// Checks that [`MediaContext::rekey`] would take `epoch` (the replay
+    /// memory aside), changing nothing, and derives its sending key.
+    pub(crate) fn prepare_rekey(&self, epoch: &EpochSecret) -> Result<EncryptionKey, MediaError> {
         if epoch.epoch() <= self.current.epoch {
             return Err(MediaError::EpochNotNewer {
                 current: self.current.epoch,
@@ -154,18 +155,18 @@ impl MediaContext {
             });
         }
         check_secret(&self.profile, epoch)?;
-        sending_key(&self.profile, epoch).map(|_| ())
+        sending_key(&self.profile, epoch)
     }
 
-    /// [`MediaContext::rekey`] with the new epoch's floors already read.
-    pub(crate) fn rekey_with_floors(
+    /// The rekey itself, with what [`MediaContext::prepare_rekey`] derived
+    /// from `epoch` (on this context, unchanged since) and the new epoch's
+    /// floors.
+    pub(crate) fn apply_rekey(
         &mut self,
         epoch: EpochSecret,
         floors: Vec<ReplayFloor>,
-    ) -> Result<(), MediaError> {
-        self.check_rekey(&epoch)?;
-        let sending_key = sending_key(&self.profile, &epoch)?;
-
+        sending_key: EncryptionKey,
+    ) {
         let own_index = epoch.own_index();
         let old = std::mem::replace(
             &mut self.current,
@@ -179,7 +180,6 @@ impl MediaContext {
         self.sending_key = sending_key;
         self.counter = MonotonicCounter::default();
         self.frames_in_epoch = 0;
-        Ok(())
     }
 
     /// Encrypts one frame of this member under the current epoch. The clear
