@@ -201,6 +201,8 @@ fn full(reason: String) -> MediaError {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn floor(key_id: u64, highest: u64) -> ReplayFloor {
@@ -272,5 +274,19 @@ mod tests {
         huge.extend_from_slice(&3u64.to_be_bytes());
         huge.extend_from_slice(&u32::MAX.to_be_bytes());
         assert!(FloorRecord::decode(&huge).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic_and_what_decodes_encodes_back(
+            bytes in proptest::collection::vec(any::<u8>(), 0..96),
+            prefix in prop_oneof![Just(vec![]), Just(vec![1u8, 1]), Just(vec![1u8, 2])],
+        ) {
+            let mut input = prefix;
+            input.extend_from_slice(&bytes);
+            if let Ok(record) = FloorRecord::decode(&input) {
+                prop_assert_eq!(record.encode(), input);
+            }
+        }
     }
 }
