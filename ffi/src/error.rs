@@ -21,8 +21,8 @@ pub enum SealkitError {
     /// An argument from the app is invalid: an empty or too long id, a
     /// storage or file key that is not 32 bytes, a bundle for another
     /// device, an oversized plaintext, a chunk size out of range, a
-    /// malformed recipient or file identity, a file sealed to recipients
-    /// given to the file-key decryption, a group ciphersuite this build
+    /// malformed recipient or file identity, a file under a raw file key
+    /// given to an identity's decryption, a group ciphersuite this build
     /// lacks, an exporter length the hash cannot produce, a media clear
     /// header above its bound, more file recipients than the bound.
     #[error("{message}")]

@@ -111,8 +111,9 @@ pub fn encrypt_file(
 ///
 /// # Errors
 /// `Decrypt` for a wrong key or a tampered or truncated file (the message
-/// says which); `Decode` for a malformed header; `InvalidInput` for a key
-/// that is not 32 bytes or a file sealed to recipients; `Io`.
+/// says which), also for a file sealed to recipients unless `file_key` is
+/// the fresh key it was sealed under; `Decode` for a malformed header;
+/// `InvalidInput` for a key that is not 32 bytes; `Io`.
 #[uniffi::export]
 pub fn decrypt_file(
     input_path: String,
