@@ -24,6 +24,9 @@
 //!   [`SealkitClient::group_media`], rekeyed by
 //!   [`SealkitClient::rekey_group_media`]; decrypted frames are
 //!   [`MediaFrame`] records.
+//! - Batches ([`SealkitClient::encrypt_batch`], [`SealkitClient::decrypt_batch`]):
+//!   many messages per call, for bindings whose per-call cost dwarfs the
+//!   work ([`EncryptedBatch`], [`DecryptOutcome`]).
 //! - [`SealkitError`]: the small flat error enum apps match on.
 //!
 //! Keys, bundles, envelopes, group messages and media frames cross the
@@ -33,6 +36,7 @@
 uniffi::setup_scaffolding!();
 
 mod address;
+mod batch;
 mod bundle;
 mod client;
 mod error;
@@ -41,6 +45,7 @@ mod group;
 mod media;
 
 pub use address::DeviceAddress;
+pub use batch::{DecryptOutcome, EncryptedBatch, MAX_BATCH, max_batch};
 pub use bundle::{BundleSplit, take_bundle_for_session};
 pub use client::{Decrypted, Received, SealkitClient};
 pub use error::SealkitError;
