@@ -51,7 +51,7 @@ fn report(
     }
     let start = Instant::now();
     let mut done = 0u64;
-    while done < MAX_OPERATIONS && (done % 256 != 0 || start.elapsed() < RUN) {
+    while done < MAX_OPERATIONS && (!done.is_multiple_of(256) || start.elapsed() < RUN) {
         operation()?;
         done += 1;
     }
