@@ -1,6 +1,0 @@
-"""Makes the in-tree ``sealkit`` package importable without installing it."""
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
