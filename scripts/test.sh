@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Sealkit test on a fresh machine with rustup, Python 3 and a C
-# compiler: installs the wasm target and the Python test environment itself.
+# compiler: installs the wasm target, the Python test environment, and (when
+# missing) a JDK and Maven itself; Maven fetches its plugins from Maven Central.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -37,6 +38,13 @@ CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
 step "examples run"
 cargo run -q -p sealkit-examples --bin two_devices > /dev/null
 cargo run -q -p sealkit-examples --bin group_call > /dev/null
+cargo run -q -p sealkit-examples --bin scenario > /dev/null
 
 step "Python bindings (uniffi, library mode) and their pytest suite"
 scripts/python-bindings.sh
+
+step "Kotlin bindings (Maven, JUnit 5, the scenario; the Android AAR is not built here: no Android toolchain)"
+scripts/kotlin-bindings.sh
+
+step "interop ring between the bindings (bindings/SCENARIO.md): Kotlin and Rust"
+INTEROP_NODES="kotlin rust" scripts/bindings-interop.sh
