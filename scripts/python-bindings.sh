@@ -1,57 +1,66 @@
 #!/usr/bin/env bash
-# Builds the Sealkit Python bindings and runs their pytest suite:
-#   1. builds the sealkit-ffi cdylib (dev profile, see below),
-#   2. generates bindings/python/sealkit/sealkit_ffi.py with the repo's own
-#      uniffi-bindgen (library mode, so the bindings match the library),
-#   3. copies the library next to the generated module,
-#   4. creates bindings/python/.venv with pytest if it is missing,
-#   5. runs pytest on bindings/python/tests/ (its exit status is ours).
+# Builds the Sealkit Python wheel and runs the pytest suite against it,
+# installed in a fresh virtual environment:
+#   1. installs maturin into <target>/python/build-venv when it is missing,
+#   2. builds the wheel of bindings/python with maturin: the sealkit-ffi
+#      cdylib, sealkit_ffi.py generated from it by the crate's own
+#      uniffi-bindgen (library mode), and the hand-written package files
+#      (nothing is generated into the source tree),
+#   3. creates <target>/python/venv afresh, pip installs the wheel, pytest
+#      and mypy into it,
+#   4. runs pytest on bindings/python/tests/ (its exit status is ours).
 #
-# The dev profile is used on purpose: it shares the build with
-# `cargo test`/`cargo build` of the workspace, and the test suite runs in a
-# few seconds even unoptimised. Set PROFILE=release for an optimised build.
+# The dev profile is the default: it shares the build with `cargo build` of
+# the workspace, and the suite runs in seconds unoptimised. PROFILE=release
+# builds an optimised wheel (for examples/bench.py).
 #
 # Environment: PYTHON (default python3), PROFILE (dev or release),
-# CARGO_TARGET_DIR is honoured. Extra arguments go to pytest.
+# CARGO_TARGET_DIR is honoured. Extra arguments go to pytest. The venv stays
+# after the run: <target>/python/venv/bin/python runs the examples
+# (scripts/bindings-interop.sh uses it for the python node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python=${PYTHON:-python3}
 profile=${PROFILE:-dev}
 case "$profile" in
-    dev) profile_dir=debug ;;
-    release) profile_dir=release ;;
+    dev | release) ;;
     *) echo "PROFILE must be dev or release, not '$profile'" >&2; exit 2 ;;
 esac
-bindings=bindings/python
-package=$bindings/sealkit
-venv=$bindings/.venv
+bindings=$PWD/bindings/python
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "build sealkit-ffi ($profile)"
-cargo build -p sealkit-ffi --profile "$profile"
-
 target_dir=$(cargo metadata --format-version 1 --no-deps |
     "$python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-case "$(uname -s)" in
-    Darwin) library_name=libsealkit_ffi.dylib ;;
-    *) library_name=libsealkit_ffi.so ;;
-esac
-library=$target_dir/$profile_dir/$library_name
+work=$target_dir/python
+tools=$work/build-venv
+wheels=$work/wheels/$profile
+venv=$work/venv
 
-step "generate Python bindings from $library"
-cargo run -q -p sealkit-ffi --profile "$profile" --bin uniffi-bindgen -- \
-    generate --library "$library" --language python --out-dir "$package/"
-cp "$library" "$package/$library_name"
-
-if ! "$venv/bin/python" -c 'import pytest' 2>/dev/null; then
-    step "create $venv with pytest"
-    "$python" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet pytest
+if ! "$tools/bin/maturin" --version >/dev/null 2>&1; then
+    step "install maturin into $tools"
+    rm -rf "$tools"
+    "$python" -m venv "$tools"
+    "$tools/bin/python" -m pip install --quiet --disable-pip-version-check "maturin>=1.9,<2"
 fi
 
-step "pytest $bindings/tests"
+step "build the wheel ($profile)"
+rm -rf "$wheels"
+# `-C strip=debuginfo` (rustc, the ffi crate's link only): the dev library
+# is 150 MB with debug info, 27 MB without; the symbols uniffi-bindgen reads
+# stay.
+(cd "$bindings" && "$tools/bin/maturin" build --profile "$profile" --out "$wheels" \
+    -- -C strip=debuginfo)
+wheel=$(ls "$wheels"/sealkit-*.whl)
+
+step "fresh venv $venv with $(basename "$wheel"), pytest and mypy"
+rm -rf "$venv"
+"$python" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel" pytest mypy
+
+step "pytest bindings/python/tests against the installed wheel"
+# The pytest script, not `python -m pytest`, so the working directory (with
+# the source package sealkit/) is not on sys.path; the cache goes to target/.
 cd "$bindings"
-exec .venv/bin/python -m pytest tests "$@"
+exec "$venv/bin/pytest" -o cache_dir="$work/pytest-cache" tests "$@"
