@@ -12,7 +12,7 @@
 # Expects the nodes built: the Rust node is built here (dev profile); the
 # Kotlin node needs `mvn test-compile` in bindings/kotlin (run by
 # scripts/kotlin-bindings.sh); the Python node needs the wheel installed in
-# bindings/python/.venv (scripts/python-bindings.sh).
+# <target>/python/venv (scripts/python-bindings.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 read -r -a nodes <<< "${INTEROP_NODES:-python kotlin rust}"
@@ -26,7 +26,7 @@ node() {
     case "$language" in
         rust) "$target_dir/debug/interop" "$@" ;;
         kotlin) bindings/kotlin/run.sh dev.sealkit.scenario.InteropKt "$@" ;;
-        python) bindings/python/.venv/bin/python bindings/python/examples/interop.py "$@" ;;
+        python) "$target_dir/python/venv/bin/python" bindings/python/examples/interop.py "$@" ;;
         *) echo "unknown node $language" >&2; return 2 ;;
     esac
 }

@@ -40,11 +40,11 @@ cargo run -q -p sealkit-examples --bin two_devices > /dev/null
 cargo run -q -p sealkit-examples --bin group_call > /dev/null
 cargo run -q -p sealkit-examples --bin scenario > /dev/null
 
-step "Python bindings (uniffi, library mode) and their pytest suite"
+step "Python wheel (maturin, uniffi library mode) installed in a fresh venv, and its pytest suite"
 scripts/python-bindings.sh
 
 step "Kotlin bindings (Maven, JUnit 5, the scenario; the Android AAR is not built here: no Android toolchain)"
 scripts/kotlin-bindings.sh
 
-step "interop ring between the bindings (bindings/SCENARIO.md): Kotlin and Rust"
-INTEROP_NODES="kotlin rust" scripts/bindings-interop.sh
+step "interop ring between the bindings (bindings/SCENARIO.md): Python, Kotlin, Rust"
+scripts/bindings-interop.sh
